@@ -1,0 +1,47 @@
+"""``require_credit_balance``: stop a Pulumi program early when credits are low, keeping nothing in state."""
+
+from __future__ import annotations
+
+import pulumi
+
+from ._client import CreditBalanceClient
+from ._exceptions import CloudflareBillingError
+from ._models import CreditBalance
+from ._money import parse_usd
+from ._settings import program_config, resolve_account_id, resolve_settings
+from ._verdict import breach_message, judge
+
+__all__ = ["require_credit_balance"]
+
+SUBJECT = "require_credit_balance"
+
+
+def require_credit_balance(
+    floor_usd: float | str,
+    account_id: str | None = None,
+    *,
+    require_auto_topup: bool = False,
+    api_token: str | None = None,
+    api_key: str | None = None,
+    email: str | None = None,
+    base_url: str | None = None,
+) -> CreditBalance:
+    """Read the balance now and raise ``pulumi.RunError`` (one line, no traceback) when it is below ``floor_usd``.
+
+    Runs in preview and in up; settings resolve as for :func:`get_credit_balance`. Returns the
+    balance when the program may go on. An unreadable balance also raises ``pulumi.RunError``.
+    """
+    try:
+        floor = parse_usd(floor_usd, what="floor_usd")
+        settings = resolve_settings(
+            program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url
+        )
+        account = resolve_account_id(program_config, account_id)
+        with CreditBalanceClient(account_id=account, credentials=settings.credentials, base_url=settings.base_url) as c:
+            balance = c.get()
+    except (CloudflareBillingError, ValueError) as error:
+        raise pulumi.RunError(f"{SUBJECT}: {error}") from None
+    problems = judge(balance, floor, require_auto_topup=require_auto_topup)
+    if problems:
+        raise pulumi.RunError(breach_message(SUBJECT, balance, floor, problems))
+    return balance

@@ -1,0 +1,80 @@
+"""One read of one account, as a generator of effects: the single code path of both clients.
+
+The generator yields :class:`Send` (do this HTTP request, send me back a :class:`Response`
+or the :class:`APIError` it failed with) and :class:`Sleep` (wait, send me back ``None``),
+and returns the :class:`CreditBalance`. The sync and async clients are thin drivers that
+perform those effects with ``httpx.Client``/``time.sleep`` or ``httpx.AsyncClient``/``asyncio.sleep``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+
+from ._exceptions import APIError
+from ._models import CreditBalance
+from ._pacing import RequestPacer
+from ._protocol import Request, parse_response
+from ._retry import RetryPolicy, Timeout, deadline_exceeded
+
+__all__ = ["Response", "Send", "Sleep", "read_balance"]
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Effect: perform ``request`` within ``timeout_s`` seconds."""
+
+    request: Request
+    timeout_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Effect: wait ``seconds``."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What came back: status, case-insensitive headers, body bytes."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+Effect = Send | Sleep
+Flow = Generator[Effect, "Response | APIError | None", CreditBalance]
+
+
+def read_balance(
+    request: Request,
+    account_id: str,
+    *,
+    timeout: Timeout,
+    retry: RetryPolicy,
+    clock: Callable[[], float],
+    rng: random.Random,
+    pacer: RequestPacer,
+) -> Flow:
+    """Read one balance with pacing, retries and one overall deadline (``timeout.total_s``)."""
+    deadline = clock() + timeout.total_s
+    last: APIError | None = None
+    for attempt in range(1, retry.max_attempts + 1):
+        wait = pacer.reserve(clock())
+        if wait >= deadline - clock():
+            raise deadline_exceeded(account_id, last)
+        if wait > 0:
+            yield Sleep(wait)
+        outcome = yield Send(request, min(timeout.attempt_s, deadline - clock()))
+        try:
+            if not isinstance(outcome, Response):
+                raise outcome or AssertionError("the driver answers Send with a Response or an APIError")
+            pacer.observe(outcome.headers, clock())
+            return parse_response(outcome.status, outcome.headers, outcome.body, account_id)
+        except APIError as error:
+            last = error
+            yield Sleep(retry.delay_before_retry(error, attempt, deadline - clock(), rng))
+    raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover

@@ -1,0 +1,161 @@
+"""``get_credit_balance`` and ``get_credit_balance_output``: the data source, shaped like Pulumi's SDK functions.
+
+Results are read-only mappings with snake_case properties; their keys and units are those of
+``cf-billing balance --json`` (``balance`` in US cents as returned, ``balance_usd`` in US dollars),
+so a whole result can be exported as a stack output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import Any, Generic, TypeVar, overload
+
+import pulumi
+
+from ._client import AsyncCreditBalanceClient, CreditBalanceClient
+from ._serialize import credit_balance_to_dict
+from ._settings import program_config, resolve_account_id, resolve_settings
+
+__all__ = [
+    "AwaitableGetCreditBalanceResult",
+    "GetCreditBalancePaymentMethodResult",
+    "GetCreditBalanceResult",
+    "GetCreditBalanceTopupConfigResult",
+    "get_credit_balance",
+    "get_credit_balance_output",
+]
+
+T = TypeVar("T")
+
+
+class _Key(Generic[T]):
+    """A read-only property that reads the mapping key of the same name."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _Key[T]: ...
+    @overload
+    def __get__(self, obj: dict[str, Any], owner: type) -> T: ...
+    def __get__(self, obj: dict[str, Any] | None, owner: type) -> T | _Key[T]:
+        return self if obj is None else obj[self.name]
+
+
+class _Result(dict[str, Any]):
+    """A result mapping; not to be changed after it is built."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        raise TypeError(f"{type(self).__name__} is read-only")
+
+
+class GetCreditBalancePaymentMethodResult(_Result):
+    """The payment method on file."""
+
+    brand: _Key[str | None] = _Key()
+    last4: _Key[str | None] = _Key()
+
+
+class GetCreditBalanceTopupConfigResult(_Result):
+    """Automatic top-up settings: ``amount``/``threshold`` in US cents, ``*_usd`` in US dollars."""
+
+    amount: _Key[float | None] = _Key()
+    threshold: _Key[float | None] = _Key()
+    amount_usd: _Key[float | None] = _Key()
+    threshold_usd: _Key[float | None] = _Key()
+    disabled_reason: _Key[str | None] = _Key()
+    error: _Key[str | None] = _Key()
+    last_failed_at: _Key[float | None] = _Key()
+
+
+class GetCreditBalanceResult(_Result):
+    """A collection of values returned by get_credit_balance: ``balance`` in US cents, ``balance_usd`` in dollars."""
+
+    account_id: _Key[str] = _Key()
+    balance: _Key[float] = _Key()
+    balance_usd: _Key[float] = _Key()
+    has_default_payment_method: _Key[bool | None] = _Key()
+    payment_method: _Key[GetCreditBalancePaymentMethodResult | None] = _Key()
+    topup_config: _Key[GetCreditBalanceTopupConfigResult] = _Key()
+    first_topup_success: _Key[bool | None] = _Key()
+
+
+class AwaitableGetCreditBalanceResult(GetCreditBalanceResult):
+    """The result of :func:`get_credit_balance`, usable directly or with ``await``."""
+
+    def __await__(self) -> Generator[None, None, GetCreditBalanceResult]:
+        if False:  # makes this a generator, as Pulumi's SDK functions do
+            yield
+        return GetCreditBalanceResult(self)
+
+
+def _result(data: dict[str, Any]) -> AwaitableGetCreditBalanceResult:
+    payment = data["payment_method"]
+    return AwaitableGetCreditBalanceResult(
+        data,
+        payment_method=None if payment is None else GetCreditBalancePaymentMethodResult(payment),
+        topup_config=GetCreditBalanceTopupConfigResult(data["topup_config"]),
+    )
+
+
+def _client_options(
+    account_id: str | None, api_token: str | None, api_key: str | None, email: str | None, base_url: str | None
+) -> dict[str, Any]:
+    settings = resolve_settings(program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url)
+    return {
+        "account_id": resolve_account_id(program_config, account_id),
+        "credentials": settings.credentials,
+        "base_url": settings.base_url,
+    }
+
+
+def get_credit_balance(
+    account_id: str | None = None,
+    opts: pulumi.InvokeOptions | None = None,
+    *,
+    api_token: str | None = None,
+    api_key: str | None = None,
+    email: str | None = None,
+    base_url: str | None = None,
+) -> AwaitableGetCreditBalanceResult:
+    """Read the AI Gateway credit balance of ``account_id`` now, in preview and in up.
+
+    Settings are resolved as the README's configuration table says (arguments, then stack config,
+    then environment). Every read of one account in one run shares one request. Raises a
+    :class:`CloudflareBillingError` subclass when the balance cannot be read.
+    """
+    with CreditBalanceClient(**_client_options(account_id, api_token, api_key, email, base_url)) as client:
+        return _result(credit_balance_to_dict(client.get()))
+
+
+def get_credit_balance_output(
+    account_id: pulumi.Input[str] | None = None,
+    opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None = None,
+    *,
+    api_token: pulumi.Input[str] | None = None,
+    api_key: pulumi.Input[str] | None = None,
+    email: pulumi.Input[str] | None = None,
+    base_url: pulumi.Input[str] | None = None,
+) -> pulumi.Output[GetCreditBalanceResult]:
+    """Like :func:`get_credit_balance`, taking ``Input``s and returning an ``Output``.
+
+    While an input is unknown (a value computed by a resource not yet created in preview), the
+    result is unknown and no request is made. ``opts.depends_on`` (``InvokeOutputOptions``) is
+    honoured: the read waits until those resources exist, and is unknown in preview when they do not.
+    """
+    gate = _dependencies_gate(opts)
+    arguments = pulumi.Output.all(account_id, api_token, api_key, email, base_url, gate)
+
+    async def read(values: list[Any]) -> GetCreditBalanceResult:
+        async with AsyncCreditBalanceClient(**_client_options(*values[:5])) as client:
+            return GetCreditBalanceResult(_result(credit_balance_to_dict(await client.get())))
+
+    return arguments.apply(read)
+
+
+def _dependencies_gate(opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None) -> pulumi.Output[Any]:
+    """An Output known once every ``depends_on`` resource exists (its id is known for custom resources)."""
+    depends_on: Any = getattr(opts, "depends_on", None) or []
+    resources: Sequence[pulumi.Resource] = depends_on if isinstance(depends_on, Sequence) else [depends_on]
+    markers = [r.id if isinstance(r, pulumi.CustomResource) else r.urn for r in resources]
+    return pulumi.Output.all(*markers)

@@ -1,0 +1,84 @@
+"""``CreditBalanceGuard``: a resource that stops ``pulumi preview`` and ``pulumi up`` when credits are low.
+
+Make the resources that spend credits depend on it (``depends_on=[guard]``): under the floor the
+guard fails its check with one line, and nothing that depends on it is created or updated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+
+from ._guard_provider import OUTPUT_KEYS, CreditBalanceGuardProvider
+from ._settings import CREDENTIALS_NAMESPACE, program_config, resolve_account_id
+
+__all__ = ["CreditBalanceGuard"]
+
+
+class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="CreditBalanceGuard"):
+    """Fails the deployment when an account's AI Gateway credits are below ``floor_usd`` US dollars.
+
+    Every preview and up reads the live balance. Options:
+
+    - ``require_auto_topup``: also fail unless auto top-up is on, not disabled, with a threshold of
+      at least the floor;
+    - ``min_runway_days``: also fail when, at the spend measured since the last top-up, the floor
+      is fewer days away;
+    - ``on_breach="warn"``: report a breach as a warning instead of failing;
+    - ``on_error="warn"``: deploy anyway, with a warning, when the balance cannot be read
+      (the default ``"fail"`` stops the deploy: fail closed);
+    - ``credentials_namespace``: the stack config namespace holding ``apiToken`` (or ``apiKey`` +
+      ``email``) and ``baseUrl``, default ``cloudflare``, so one program can guard accounts of
+      different owners.
+
+    Credentials never become inputs: the provider reads them from stack config or the environment.
+    Outputs: ``balance`` (US cents), ``balance_usd``, ``floor_usd``, ``topup_config``,
+    ``has_default_payment_method``, ``checked_at``, ``spend_usd_per_day``, ``days_until_floor``,
+    ``status`` (``ok``, ``breach`` or ``unreadable``) and ``message``.
+    """
+
+    account_id: pulumi.Output[str]
+    floor_usd: pulumi.Output[float]
+    balance: pulumi.Output[float]
+    balance_usd: pulumi.Output[float]
+    has_default_payment_method: pulumi.Output[bool | None]
+    payment_method: pulumi.Output[dict[str, Any] | None]
+    topup_config: pulumi.Output[dict[str, Any]]
+    first_topup_success: pulumi.Output[bool | None]
+    checked_at: pulumi.Output[str]
+    spend_usd_per_day: pulumi.Output[float | None]
+    days_until_floor: pulumi.Output[float | None]
+    status: pulumi.Output[str]
+    message: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        floor_usd: pulumi.Input[float] | pulumi.Input[str],
+        account_id: pulumi.Input[str] | None = None,
+        require_auto_topup: pulumi.Input[bool] = False,
+        min_runway_days: pulumi.Input[float] | None = None,
+        on_breach: str = "fail",
+        on_error: str = "fail",
+        credentials_namespace: str = CREDENTIALS_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs: dict[str, Any] = {
+            "account_id": account_id or resolve_account_id(program_config),
+            "floor_usd": floor_usd,
+            "require_auto_topup": require_auto_topup,
+            "min_runway_days": min_runway_days,
+            "on_breach": on_breach,
+            "on_error": on_error,
+            "credentials_namespace": credentials_namespace,
+        }
+        super().__init__(CreditBalanceGuardProvider(), resource_name, {**inputs, **dict.fromkeys(OUTPUT_KEYS)}, opts)
+        pulumi.Output.all(self.status, self.message).apply(self._warn)
+
+    def _warn(self, status_and_message: list[Any]) -> None:
+        status, message = status_and_message
+        if status in ("breach", "unreadable") and message:
+            pulumi.log.warn(str(message), resource=self)

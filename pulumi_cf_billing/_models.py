@@ -1,0 +1,89 @@
+"""The credit balance as typed, immutable values.
+
+Cloudflare's US-cent fields (``balance``, ``topup_config.amount``, ``topup_config.threshold``)
+are kept exactly as returned, as ``Decimal`` cents; each has a ``*_usd`` companion in exact
+US dollars, computed by :mod:`._money`. Unknown fields are tolerated and kept in ``raw``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from ._money import cents_to_usd
+
+__all__ = ["CreditBalance", "PaymentMethod", "TopupConfig"]
+
+@dataclass(frozen=True, slots=True)
+class PaymentMethod:
+    """The account's payment method as Cloudflare shows it (``brand`` and ``last4``, either may be ``None``)."""
+
+    brand: str | None = None
+    last4: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopupConfig:
+    """Automatic top-up settings.
+
+    ``amount`` and ``threshold`` are US cents as returned (``None`` when not set);
+    ``last_failed_at`` is as returned (epoch milliseconds, most likely).
+    """
+
+    amount: Decimal | None = None
+    threshold: Decimal | None = None
+    disabled_reason: str | None = None
+    error: str | None = None
+    last_failed_at: Decimal | None = None
+
+    @property
+    def amount_usd(self) -> Decimal | None:
+        """The top-up amount in US dollars."""
+        return None if self.amount is None else cents_to_usd(self.amount)
+
+    @property
+    def threshold_usd(self) -> Decimal | None:
+        """The balance in US dollars under which a top-up is triggered."""
+        return None if self.threshold is None else cents_to_usd(self.threshold)
+
+    @property
+    def last_failed_at_datetime(self) -> datetime | None:
+        """``last_failed_at`` as an aware UTC datetime, reading it as epoch milliseconds."""
+        if self.last_failed_at is None:
+            return None
+        return datetime.fromtimestamp(float(self.last_failed_at) / 1000, tz=UTC)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether automatic top-up is configured and not disabled."""
+        return self.amount is not None and self.threshold is not None and not self.disabled_reason
+
+
+@dataclass(frozen=True, slots=True)
+class CreditBalance:
+    """One account's AI Gateway credit balance, payment method and top-up configuration.
+
+    ``balance`` is in US cents, exactly as Cloudflare returned it; ``balance_usd`` is the same
+    amount in US dollars. ``raw`` is the untouched ``result`` object, unknown fields included.
+    """
+
+    account_id: str
+    balance: Decimal
+    has_default_payment_method: bool | None = None
+    payment_method: PaymentMethod | None = None
+    topup_config: TopupConfig = field(default_factory=TopupConfig)
+    first_topup_success: bool | None = None
+    raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
+
+    @property
+    def balance_usd(self) -> Decimal:
+        """The balance in US dollars (``4999.5`` cents -> ``Decimal("49.995")``)."""
+        return cents_to_usd(self.balance)
+
+    def is_below(self, floor_usd: Decimal) -> bool:
+        """Whether the balance is strictly below ``floor_usd`` US dollars (exact: $50.00 is not below $50)."""
+        return self.balance_usd < floor_usd

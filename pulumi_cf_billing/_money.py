@@ -1,0 +1,54 @@
+"""Money: the one place where Cloudflare's US cents become US dollars.
+
+Cloudflare's AI Gateway billing API counts money in US cents, fractional cents
+included (usage is metered finely). People type and read dollars. Every
+conversion between the two goes through this module, in exact decimal
+arithmetic, so a floor of ``$50`` is compared with a balance of ``4999.5`` cents
+without any floating-point rounding.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["CENTS_PER_USD", "cents_to_usd", "format_usd", "parse_usd", "usd_to_cents"]
+
+CENTS_PER_USD = Decimal(100)
+
+
+def cents_to_usd(cents: Decimal) -> Decimal:
+    """Convert an amount in US cents to exact US dollars (``4999.5`` -> ``49.995``)."""
+    return cents / CENTS_PER_USD
+
+
+def usd_to_cents(usd: Decimal) -> Decimal:
+    """Convert exact US dollars to US cents (``49.995`` -> ``4999.5``)."""
+    return usd * CENTS_PER_USD
+
+
+def parse_usd(value: object, *, what: str = "amount") -> Decimal:
+    """Parse a dollar amount a person typed (``"50"``, ``"49.99"``, ``12.5``) into a ``Decimal``.
+
+    Raises ``ValueError`` with a message naming ``what`` when the value is not a finite,
+    non-negative number. A leading ``$`` is accepted; floats go through ``str`` so that
+    ``49.99`` stays ``49.99``.
+    """
+    text = str(value).strip().removeprefix("$").replace(",", "") if not isinstance(value, bool) else ""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{what} must be a number of US dollars, like 50 or 49.99; got {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"{what} must be a non-negative number of US dollars; got {value!r}")
+    return amount
+
+
+def format_usd(usd: Decimal) -> str:
+    """Format US dollars for people: at least two decimals, more only when needed (``$49.995``)."""
+    sign = "-" if usd < 0 else ""
+    magnitude = abs(usd)
+    if magnitude == magnitude.quantize(Decimal("0.01")):
+        magnitude = magnitude.quantize(Decimal("0.01"))
+    else:
+        magnitude = magnitude.normalize()
+    return f"{sign}${magnitude:,f}"

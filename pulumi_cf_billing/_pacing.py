@@ -1,0 +1,66 @@
+"""Client-side pacing: never more than Cloudflare's 1,200 requests per 5 minutes per credential.
+
+A sliding window of reserved send times, shared by every client in the process that uses the
+same credentials and base URL. When a response carries Cloudflare's ``Ratelimit`` header
+(``"default";r=<remaining>;t=<seconds>``) and nothing remains, sending pauses until the reset.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import deque
+from collections.abc import Mapping
+
+__all__ = ["RequestPacer", "pacer_for"]
+
+CLOUDFLARE_LIMIT = 1200
+CLOUDFLARE_WINDOW_S = 300.0
+
+_RATELIMIT = re.compile(r"(?:^|;)\s*r=(?P<r>\d+)\s*;\s*t=(?P<t>\d+)|(?:^|;)\s*t=(?P<t2>\d+)\s*;\s*r=(?P<r2>\d+)")
+
+
+class RequestPacer:
+    """Reserves send times so that at most ``limit`` requests start in any ``window_s`` seconds.
+
+    Times are on the caller's monotonic clock. Thread-safe.
+    """
+
+    def __init__(self, limit: int = CLOUDFLARE_LIMIT, window_s: float = CLOUDFLARE_WINDOW_S) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._sent: deque[float] = deque()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self, now: float) -> float:
+        """Reserve a send slot; returns how many seconds to wait before sending (0 to send now)."""
+        with self._lock:
+            while self._sent and self._sent[0] <= now - self.window_s:
+                self._sent.popleft()
+            at = max(now, self._paused_until)
+            if len(self._sent) >= self.limit:
+                at = max(at, self._sent[-self.limit] + self.window_s)
+            self._sent.append(at)
+            return at - now
+
+    def observe(self, headers: Mapping[str, str], now: float) -> None:
+        """Pause sending until the reset when the server says no requests remain."""
+        match = _RATELIMIT.search(headers.get("ratelimit", ""))
+        if match is None:
+            return
+        remaining = int(match["r"] or match["r2"])
+        reset_s = int(match["t"] or match["t2"])
+        if remaining == 0:
+            with self._lock:
+                self._paused_until = max(self._paused_until, now + reset_s)
+
+
+_PACERS: dict[str, RequestPacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def pacer_for(key: str) -> RequestPacer:
+    """The process-wide pacer for one credential and base URL (``key`` holds no secret)."""
+    with _PACERS_LOCK:
+        return _PACERS.setdefault(key, RequestPacer())

@@ -1,0 +1,75 @@
+"""Plain-data views of balances and errors: the one place their JSON shape is decided.
+
+The CLI's ``--json`` output and the Pulumi surface both build on these, so a pipeline reading
+one sees the same keys and numbers as the other. Amounts stay in the units they carry:
+``balance``, ``amount`` and ``threshold`` are US cents as Cloudflare returned them, the
+``*_usd`` keys are exact US dollars. Decimals become JSON numbers (see :func:`json_number`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ._exceptions import APIError, CloudflareBillingError
+from ._models import CreditBalance, PaymentMethod, TopupConfig
+
+__all__ = ["credit_balance_to_dict", "error_to_dict", "json_number", "outcome_to_dict"]
+
+
+def json_number(value: Decimal) -> int | float:
+    """A ``Decimal`` as a JSON-ready number: ``int`` when integral, else ``float`` (``Decimal("49.995")`` -> ``49.995``)."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _optional_number(value: Decimal | None) -> int | float | None:
+    return None if value is None else json_number(value)
+
+
+def _payment_method_to_dict(method: PaymentMethod | None) -> dict[str, str | None] | None:
+    return None if method is None else {"brand": method.brand, "last4": method.last4}
+
+
+def _topup_to_dict(topup: TopupConfig) -> dict[str, Any]:
+    return {
+        "amount": _optional_number(topup.amount),
+        "threshold": _optional_number(topup.threshold),
+        "amount_usd": _optional_number(topup.amount_usd),
+        "threshold_usd": _optional_number(topup.threshold_usd),
+        "disabled_reason": topup.disabled_reason,
+        "error": topup.error,
+        "last_failed_at": _optional_number(topup.last_failed_at),
+    }
+
+
+def credit_balance_to_dict(balance: CreditBalance) -> dict[str, Any]:
+    """One account's balance as JSON-ready data; cents as returned, dollars under ``*_usd`` keys."""
+    return {
+        "account_id": balance.account_id,
+        "balance": json_number(balance.balance),
+        "balance_usd": json_number(balance.balance_usd),
+        "has_default_payment_method": balance.has_default_payment_method,
+        "payment_method": _payment_method_to_dict(balance.payment_method),
+        "topup_config": _topup_to_dict(balance.topup_config),
+        "first_topup_success": balance.first_topup_success,
+    }
+
+
+def error_to_dict(error: CloudflareBillingError) -> dict[str, Any]:
+    """An error as ``{"type", "message", "status", "codes"}``; ``status`` is ``None`` when no response arrived."""
+    api = error if isinstance(error, APIError) else None
+    return {
+        "type": type(error).__name__,
+        "message": error.message,
+        "status": None if api is None else api.status,
+        "codes": [] if api is None else list(api.codes),
+    }
+
+
+def outcome_to_dict(account_id: str, outcome: CreditBalance | CloudflareBillingError) -> dict[str, Any]:
+    """One account's read: its balance (:func:`credit_balance_to_dict`) or ``{"account_id", "error"}``."""
+    if isinstance(outcome, CreditBalance):
+        return credit_balance_to_dict(outcome)
+    return {"account_id": account_id, "error": error_to_dict(outcome)}
