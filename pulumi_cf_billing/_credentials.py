@@ -41,7 +41,7 @@ class Credentials:
     def __post_init__(self) -> None:
         for name in ("api_token", "api_key", "email"):
             value = getattr(self, name)
-            if value is not None and (not value or value != value.strip() or not value.isprintable()):
+            if value is not None and (not value or not value.isprintable() or any(c.isspace() for c in value)):
                 raise ConfigurationError(
                     f"The Cloudflare {name.replace('_', ' ')} is empty or holds whitespace or control "
                     "characters; copy it again without spaces or line breaks."
