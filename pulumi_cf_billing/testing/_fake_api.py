@@ -1,0 +1,473 @@
+"""A fake Cloudflare API: a real HTTP server on loopback serving the credit-balance endpoint.
+
+It answers ``GET /client/v4/accounts/{account_id}/ai-gateway/billing/credit-balance`` the way
+Cloudflare does, checking in Cloudflare's order: route and method, credentials, rate limit (only
+when enforced), account, then any injected fault, else the account's balance. Every response is
+Cloudflare's JSON envelope (except the faults that imitate Cloudflare's HTML edge pages) and
+carries a unique ``cf-ray`` header. Money is in US cents, as on the real wire.
+
+This module holds the state and decides each answer; ``_server`` does the HTTP, in a background
+thread (one more per connection, HTTP/1.1 keep-alive). The state is guarded by one lock, so tests
+may change it while requests are in flight. Credentials are kept in memory only to check them:
+they are never logged, printed or recorded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import TracebackType
+from typing import Any
+
+from ._faults import RATE_LIMITED, CannedResponse, Fault, Headers, Reply, error_response, json_response
+from ._server import AuthKind, FakeServer, RequestCredentials, ServerHooks
+
+_ROUTE = re.compile(r"/client/v4/accounts/([^/]+)/ai-gateway/billing/credit-balance")
+_ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
+
+_NO_ROUTE = error_response(404, (7000, "No route for that URI"))
+_METHOD_NOT_ALLOWED = error_response(405, (10405, "Method not allowed"))
+_MISSING_AUTH = error_response(400, (9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers"))
+_BAD_AUTH_HEADER = error_response(
+    400, (6003, "Invalid request headers"), (6111, "Invalid format for Authorization header")
+)
+_INVALID_TOKEN = error_response(401, (9109, "Invalid access token"))
+_UNKNOWN_GLOBAL_KEY = error_response(403, (9103, "Unknown X-Auth-Key or X-Auth-Email"))
+_NOT_GRANTED = error_response(403, (10000, "Authentication error"))
+_RATE_LIMITED = error_response(429, RATE_LIMITED)
+
+
+class _Default(Enum):
+    # A sentinel type, so that ``payment_method=None`` (no payment method) stays expressible.
+    PAYMENT_METHOD = "visa 4242"
+
+
+def _default_payment_method() -> dict[str, Any]:
+    return {"brand": "visa", "last4": "4242"}
+
+
+def _wire_number(value: float | None) -> float | int | None:
+    """Integral floats as ints, so ``5000.0`` cents goes on the wire as ``5000`` like Cloudflare's."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass
+class FakeAccount:
+    """One account's billing state, served as the endpoint's ``result``; change it at any time.
+
+    Money is in US cents (fractional cents allowed); ``last_failed_at_ms`` is epoch milliseconds.
+    ``first_topup_success=None`` leaves that optional field out of the response. ``extra_fields``
+    are merged into ``result`` last, so they can add new fields or override the standard ones.
+    """
+
+    account_id: str
+    balance_cents: float = 5000
+    has_default_payment_method: bool = True
+    payment_method: dict[str, Any] | None = field(default_factory=_default_payment_method)
+    topup_amount_cents: float | None = 2000
+    topup_threshold_cents: float | None = 1000
+    disabled_reason: str | None = None
+    topup_error: str | None = None
+    last_failed_at_ms: int | None = None
+    first_topup_success: bool | None = True
+    extra_fields: dict[str, Any] = field(default_factory=dict)
+
+    def result(self) -> dict[str, Any]:
+        """The ``result`` object Cloudflare would send for this account."""
+        result: dict[str, Any] = {
+            "balance": _wire_number(self.balance_cents),
+            "has_default_payment_method": self.has_default_payment_method,
+            "payment_method": None if self.payment_method is None else dict(self.payment_method),
+            "topup_config": {
+                "amount": _wire_number(self.topup_amount_cents),
+                "threshold": _wire_number(self.topup_threshold_cents),
+                "disabledReason": self.disabled_reason,
+                "error": self.topup_error,
+                "lastFailedAt": self.last_failed_at_ms,
+            },
+        }
+        if self.first_topup_success is not None:
+            result["first_topup_success"] = self.first_topup_success
+        return {**result, **self.extra_fields}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the fake received. The credential itself is never stored, only its kind.
+
+    ``path`` includes any query string; ``account_id`` is the path's account segment when the
+    path is the credit-balance route (well-formed or not), else ``None``.
+    """
+
+    method: str
+    path: str
+    account_id: str | None
+    auth_kind: AuthKind
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """An authenticated credential: its rate-limit identity and the accounts it may read."""
+
+    identity: tuple[str, ...] = field(repr=False)
+    accounts: frozenset[str] | None  # None: every account
+
+
+@dataclass
+class _Injection:
+    fault: Fault
+    remaining: int | None  # None: until cleared
+
+
+class _SlidingWindow:
+    """At most ``limit`` requests per credential in any ``window_s`` seconds (refusals don't count)."""
+
+    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window_s, self._clock = limit, window_s, clock
+        self._hits: dict[tuple[str, ...], deque[float]] = {}
+
+    def hit(self, identity: tuple[str, ...]) -> tuple[bool, Headers]:
+        """Count one request; return whether it is allowed and the rate-limit headers to send."""
+        now = self._clock()
+        hits = self._hits.setdefault(identity, deque())
+        while hits and hits[0] <= now - self.window_s:
+            hits.popleft()
+        allowed = len(hits) < self.limit
+        if allowed:
+            hits.append(now)
+        reset_s = math.ceil(hits[0] + self.window_s - now) if hits else 0
+        headers: Headers = (
+            ("Ratelimit", f'"default";r={self.limit - len(hits)};t={reset_s}'),
+            ("Ratelimit-Policy", f'"default";q={self.limit};w={math.ceil(self.window_s)}'),
+        )
+        if not allowed:
+            headers += (("Retry-After", str(max(reset_s, 1))),)
+        return allowed, headers
+
+
+def _route_account(path: str) -> str | None:
+    match = _ROUTE.fullmatch(path.partition("?")[0])
+    return match.group(1) if match else None
+
+
+def _no_such_account(account_id: str) -> CannedResponse:
+    message = (
+        f"Could not route to /accounts/{account_id}/ai-gateway/billing/credit-balance, "
+        "perhaps your object identifier is invalid?"
+    )
+    return error_response(404, (7003, message))
+
+
+def _success(account: FakeAccount) -> CannedResponse:
+    payload = {
+        "success": True,
+        "errors": [],
+        "messages": [],
+        "result": account.result(),
+        "result_info": {"has_more": False, "page": 1, "per_page": 1, "total_count": 1},
+    }
+    return json_response(200, payload)
+
+
+def _scope(accounts: Iterable[str] | None) -> frozenset[str] | None:
+    if isinstance(accounts, str):
+        # A lone id is a string, which is iterable: refuse it rather than grant its characters.
+        raise TypeError("accounts must be an iterable of account ids, not a single string")
+    return None if accounts is None else frozenset(accounts)
+
+
+class FakeCloudflareAPI:
+    """A fake of Cloudflare's credit-balance endpoint, served over real sockets on loopback.
+
+    Start it (``start()`` or ``with``), add accounts and credentials, point a client at
+    :attr:`base_url`. It begins empty: no accounts, no credentials, so every request is refused
+    until ``add_account`` and ``add_token`` / ``add_global_key`` have been called.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on ``host`` (an IPv4 address) and ``port`` once started; port 0 picks a free one."""
+        self._address = (host, port)
+        self._lock = threading.RLock()
+        self._request_seen = threading.Condition(self._lock)
+        self._rays = itertools.count(secrets.randbits(64))
+        self._server: FakeServer | None = None
+        self._thread: threading.Thread | None = None
+        self._accounts: dict[str, FakeAccount] = {}
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        with self._lock:
+            self._accounts.clear()
+            self._tokens: dict[str, frozenset[str] | None] = {}
+            self._global_keys: dict[tuple[str, str], frozenset[str] | None] = {}
+            self._faults: dict[str, deque[_Injection]] = {}
+            self._requests: list[RecordedRequest] = []
+            self._errors: list[BaseException] = []
+            self._limiter: _SlidingWindow | None = None
+            self._latency_s = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeCloudflareAPI:
+        """Start serving in a background thread; return ``self``. Raises if already started."""
+        if self._server is not None:
+            raise RuntimeError("the fake Cloudflare API is already running")
+        hooks = ServerHooks(self._handle, self._record_error, self._next_ray, lambda: self._latency_s)
+        server = FakeServer(self._address, hooks)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-cloudflare-api", daemon=True
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; returns promptly even mid-request. Idempotent.
+
+        Requests waiting in a slow fault or in ``latency_s`` are cut short: their connections
+        close without a response.
+        """
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._server = self._thread = None
+        server.stop()
+        thread.join()
+
+    def __enter__(self) -> FakeCloudflareAPI:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT/client/v4``, the API root to give a client. Only while running."""
+        if self._server is None:
+            raise RuntimeError("the fake Cloudflare API is not running: call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/client/v4"
+
+    # -- state -----------------------------------------------------------------------------
+
+    def add_account(
+        self,
+        account_id: str,
+        balance_cents: float = 5000,
+        *,
+        has_default_payment_method: bool = True,
+        payment_method: Mapping[str, Any] | _Default | None = _Default.PAYMENT_METHOD,
+        topup_amount_cents: float | None = 2000,
+        topup_threshold_cents: float | None = 1000,
+        disabled_reason: str | None = None,
+        topup_error: str | None = None,
+        last_failed_at_ms: int | None = None,
+        first_topup_success: bool | None = True,
+        extra_fields: Mapping[str, Any] | None = None,
+    ) -> FakeAccount:
+        """Add (or replace) an account and return its mutable state. Money in US cents.
+
+        ``payment_method`` defaults to ``{"brand": "visa", "last4": "4242"}``; ``None`` means the
+        account has none (``"payment_method": null``). Raises ``ValueError`` unless ``account_id``
+        is 32 lowercase hexadecimal characters, since the server could never route to it.
+        """
+        if not _ACCOUNT_ID.fullmatch(account_id):
+            raise ValueError(f"account_id must be 32 lowercase hexadecimal characters; got {account_id!r}")
+        if isinstance(payment_method, _Default):
+            payment_method = _default_payment_method()
+        account = FakeAccount(
+            account_id,
+            balance_cents,
+            has_default_payment_method,
+            None if payment_method is None else dict(payment_method),
+            topup_amount_cents,
+            topup_threshold_cents,
+            disabled_reason,
+            topup_error,
+            last_failed_at_ms,
+            first_topup_success,
+            dict(extra_fields or {}),
+        )
+        with self._lock:
+            self._accounts[account_id] = account
+        return account
+
+    @property
+    def accounts(self) -> dict[str, FakeAccount]:
+        """The accounts served, by id: the live mapping, so edits take effect on the next request."""
+        return self._accounts
+
+    def add_token(self, token: str, accounts: Iterable[str] | None = None) -> None:
+        """Accept ``Authorization: Bearer <token>`` for ``accounts`` (``None``: every account)."""
+        if not token or any(c.isspace() for c in token):
+            raise ValueError("token must be non-empty and contain no whitespace")
+        with self._lock:
+            self._tokens[token] = _scope(accounts)
+
+    def add_global_key(self, email: str, key: str, accounts: Iterable[str] | None = None) -> None:
+        """Accept ``X-Auth-Email`` + ``X-Auth-Key`` for ``accounts`` (``None``: every account)."""
+        with self._lock:
+            self._global_keys[(email, key)] = _scope(accounts)
+
+    def inject(self, account_id: str, fault: Fault, times: int | None = None) -> None:
+        """Make requests for ``account_id`` meet ``fault``: the next ``times`` ones, or all until cleared.
+
+        Injections queue up in order: after ``inject(a, f, times=2)`` and ``inject(a, g, times=1)``
+        the next requests see ``f``, ``f``, ``g``, then normal service.
+        """
+        if times is not None and times < 1:
+            raise ValueError(f"times must be at least 1, or None for 'until cleared'; got {times}")
+        with self._lock:
+            self._faults.setdefault(account_id, deque()).append(_Injection(fault, times))
+
+    def clear_faults(self, account_id: str | None = None) -> None:
+        """Remove the faults injected for ``account_id`` (``None``: for every account)."""
+        with self._lock:
+            if account_id is None:
+                self._faults.clear()
+            else:
+                self._faults.pop(account_id, None)
+
+    @property
+    def latency_s(self) -> float:
+        """Seconds to wait before every response (default 0), e.g. to make benchmarks realistic."""
+        return self._latency_s
+
+    @latency_s.setter
+    def latency_s(self, seconds: float) -> None:
+        if not 0 <= seconds < math.inf:
+            raise ValueError(f"latency_s must be a finite number of seconds >= 0; got {seconds!r}")
+        self._latency_s = seconds
+
+    def enforce_rate_limit(self, limit: int = 1200, window_s: float = 300.0) -> None:
+        """Allow each credential ``limit`` requests in any ``window_s`` seconds (Cloudflare's default).
+
+        Over the limit: 429, error 971, ``Retry-After`` in whole seconds until a slot frees. Every
+        response to an authenticated request then carries ``Ratelimit`` and ``Ratelimit-Policy``.
+        """
+        if limit < 1 or not 0 < window_s < math.inf:
+            raise ValueError("limit must be >= 1 and window_s a positive number of seconds")
+        with self._lock:
+            self._limiter = _SlidingWindow(limit, window_s)
+
+    def reset(self) -> None:
+        """Back to empty: no accounts, credentials, faults, requests or errors; no latency or rate limit."""
+        self._reset_state()
+
+    # -- observation -----------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received since the last reset, oldest first (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    def request_count(self, account_id: str | None = None) -> int:
+        """How many requests reached the credit-balance route (any method, any outcome).
+
+        Only those for ``account_id`` when given, else for every account.
+        """
+        with self._lock:
+            return sum(1 for r in self._requests if r.account_id is not None and account_id in (None, r.account_id))
+
+    def wait_for_requests(self, count: int, timeout_s: float = 5.0) -> bool:
+        """Block until ``request_count()`` reaches ``count``; ``False`` if ``timeout_s`` passed first.
+
+        For tests that must know a request is in flight (say, inside a slow fault) without sleeping.
+        """
+        with self._request_seen:
+            return self._request_seen.wait_for(lambda: self.request_count() >= count, timeout_s)
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Exceptions raised while handling requests since the last reset (each answered with a 500)."""
+        with self._lock:
+            return list(self._errors)
+
+    # -- serving (called from the server's threads) ----------------------------------------
+
+    def _record_error(self, error: BaseException) -> None:
+        with self._lock:
+            self._errors.append(error)
+
+    def _next_ray(self) -> str:
+        with self._lock:
+            return f"{next(self._rays) % 2**64:016x}-SJC"
+
+    def _handle(self, method: str, path: str, credentials: RequestCredentials) -> Reply:
+        """Decide the answer to one request, checking in Cloudflare's order."""
+        with self._lock:
+            account_id = _route_account(path)
+            self._requests.append(RecordedRequest(method, path, account_id, credentials.kind))
+            self._request_seen.notify_all()
+            if account_id is None:
+                return Reply(_NO_ROUTE)
+            if method != "GET":
+                return Reply(_METHOD_NOT_ALLOWED)
+            grant = self._authenticate(credentials)
+            if isinstance(grant, CannedResponse):
+                return Reply(grant)
+            return self._serve_granted(account_id, grant)
+
+    def _authenticate(self, credentials: RequestCredentials) -> _Grant | CannedResponse:
+        if credentials.authorization is not None:
+            return self._authenticate_token(credentials.authorization)
+        if credentials.auth_key is None or credentials.auth_email is None:
+            return _MISSING_AUTH
+        pair = (credentials.auth_email, credentials.auth_key)
+        if pair not in self._global_keys:
+            return _UNKNOWN_GLOBAL_KEY
+        return _Grant(("global_key", *pair), self._global_keys[pair])
+
+    def _authenticate_token(self, authorization: str) -> _Grant | CannedResponse:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
+            return _BAD_AUTH_HEADER
+        if token not in self._tokens:
+            return _INVALID_TOKEN
+        return _Grant(("token", token), self._tokens[token])
+
+    def _serve_granted(self, account_id: str, grant: _Grant) -> Reply:
+        # Cloudflare's limit is per user over all calls, so refused calls below still spend it.
+        allowed, limit_headers = self._limiter.hit(grant.identity) if self._limiter else (True, ())
+        if not allowed:
+            return Reply(_RATE_LIMITED.with_headers(limit_headers))
+        refusal = self._check_account(account_id, grant)
+        reply = Reply(refusal) if refusal else self._serve_account(account_id)
+        return reply.with_headers(limit_headers)
+
+    def _check_account(self, account_id: str, grant: _Grant) -> CannedResponse | None:
+        if not _ACCOUNT_ID.fullmatch(account_id) or account_id not in self._accounts:
+            return _no_such_account(account_id)
+        if grant.accounts is not None and account_id not in grant.accounts:
+            return _NOT_GRANTED
+        return None
+
+    def _serve_account(self, account_id: str) -> Reply:
+        fault = self._next_fault(account_id)
+        if fault is not None and fault.response is not None:
+            return Reply(fault.response)
+        return Reply(_success(self._accounts[account_id]), fault)
+
+    def _next_fault(self, account_id: str) -> Fault | None:
+        queue = self._faults.get(account_id)
+        if not queue:
+            return None
+        head = queue[0]
+        if head.remaining is not None:
+            head.remaining -= 1
+            if head.remaining == 0:
+                queue.popleft()
+        return head.fault

@@ -1,0 +1,176 @@
+"""Canned responses in Cloudflare's wire format, and the faults the fake API can inject.
+
+Cloudflare answers every API error with the same JSON envelope
+(``{"success": false, "errors": [{"code", "message"}], "messages": [], "result": null}``); the
+helpers here build it, so that the server's own refusals and the injected faults agree byte for
+byte. Nothing here does I/O: the server in ``_fake_api`` decides when and how to send these.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from typing import Any, Literal
+
+Headers = tuple[tuple[str, str], ...]
+"""Extra response headers as ``(name, value)`` pairs, in the order they are sent."""
+
+FaultKind = Literal["respond", "slow", "drop_connection", "truncated_body"]
+"""How a fault is delivered: a canned response, a delayed normal answer, or a broken connection."""
+
+RATE_LIMITED = (971, "Please wait and consider throttling your request speed")
+"""Cloudflare's error for a client over its rate limit (HTTP 429)."""
+
+# Cloudflare's own 5xx statuses have no standard reason phrase; these are the ones its error
+# pages show, so a client that logs the status line sees what it would see in production.
+_CLOUDFLARE_PHRASES = {
+    520: "Web Server Returned an Unknown Error",
+    521: "Web Server Is Down",
+    522: "Connection Timed Out",
+    523: "Origin Is Unreachable",
+    524: "A Timeout Occurred",
+}
+
+
+@dataclass(frozen=True)
+class CannedResponse:
+    """A complete HTTP response, ready to send: status, body bytes, content type, extra headers.
+
+    ``reason`` is the status line's phrase; ``None`` lets the server pick the standard one.
+    """
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: Headers = ()
+    reason: str | None = None
+
+    def with_headers(self, extra: Headers) -> CannedResponse:
+        """The same response with ``extra`` headers sent after its own."""
+        return replace(self, headers=self.headers + extra) if extra else self
+
+
+def json_response(status: int, payload: Any, headers: Headers = ()) -> CannedResponse:
+    """``payload`` as compact JSON (``application/json``), the way Cloudflare sends it.
+
+    Raises ``TypeError``/``ValueError`` for values JSON cannot carry (objects, NaN, infinities):
+    Cloudflare never sends those, so a test that asks for them has a bug worth surfacing.
+    """
+    body = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+    return CannedResponse(status, body, headers=headers)
+
+
+def error_response(status: int, *errors: tuple[int, str], headers: Headers = ()) -> CannedResponse:
+    """Cloudflare's error envelope with ``errors`` as ``(code, message)`` pairs."""
+    payload = {
+        "success": False,
+        "errors": [{"code": code, "message": message} for code, message in errors],
+        "messages": [],
+        "result": None,
+    }
+    return json_response(status, payload, headers)
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return _CLOUDFLARE_PHRASES.get(status, "")
+
+
+def _check_status(status: int, low: int, high: int) -> None:
+    if not low <= status <= high:
+        raise ValueError(f"status must be between {low} and {high}; got {status}")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Something going wrong with one request, for :meth:`FakeCloudflareAPI.inject`.
+
+    Build one with the classmethods (``Fault.rate_limited()``, ``Fault.server_error(503)``, ...)
+    rather than the constructor. A fault replaces the normal answer after authentication,
+    account checks and rate limiting have passed; requests refused before that never see it.
+    """
+
+    kind: FaultKind
+    response: CannedResponse | None = None
+    delay_s: float = 0.0
+
+    @classmethod
+    def rate_limited(cls, retry_after: str | None = "1", retry_after_ms: int | None = None) -> Fault:
+        """HTTP 429 with error 971, and ``Retry-After`` / ``retry-after-ms`` headers when given.
+
+        ``retry_after`` is sent verbatim (seconds, or an HTTP date); ``retry_after_ms`` is in
+        milliseconds. ``None`` leaves the header out.
+        """
+        headers: Headers = ()
+        if retry_after is not None:
+            headers += (("Retry-After", retry_after),)
+        if retry_after_ms is not None:
+            headers += (("retry-after-ms", str(retry_after_ms)),)
+        return cls("respond", error_response(429, RATE_LIMITED, headers=headers))
+
+    @classmethod
+    def server_error(cls, status: int = 502) -> Fault:
+        """A 5xx answered by Cloudflare's edge: an HTML page (``text/html``), not the JSON envelope."""
+        _check_status(status, 500, 599)
+        phrase = _status_phrase(status)
+        html = f"<html><head><title>{status} {phrase}</title></head><body>cloudflare</body></html>"
+        response = CannedResponse(status, html.encode(), "text/html", reason=phrase)
+        return cls("respond", response)
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        """Wait ``seconds`` before answering normally; the server's ``stop()`` cuts the wait short."""
+        if not seconds >= 0:
+            raise ValueError(f"seconds must be a non-negative number; got {seconds!r}")
+        return cls("slow", delay_s=seconds)
+
+    @classmethod
+    def drop_connection(cls) -> Fault:
+        """Close the connection without sending a single byte of response."""
+        return cls("drop_connection")
+
+    @classmethod
+    def truncated_body(cls) -> Fault:
+        """HTTP 200 announcing the full body's ``Content-Length``, but only half the body, then close."""
+        return cls("truncated_body")
+
+    @classmethod
+    def not_json(cls) -> Fault:
+        """HTTP 200 labelled ``application/json`` whose body is ``<html>oops</html>``."""
+        return cls("respond", CannedResponse(200, b"<html>oops</html>"))
+
+    @classmethod
+    def unsuccessful(cls, code: int = 10001, message: str = "An unknown error occurred") -> Fault:
+        """HTTP 200 whose envelope says ``success: false`` with this error."""
+        return cls("respond", error_response(200, (code, message)))
+
+    @classmethod
+    def null_result(cls) -> Fault:
+        """HTTP 200, ``success: true``, ``result: null``."""
+        payload = {"success": True, "errors": [], "messages": [], "result": None}
+        return cls("respond", json_response(200, payload))
+
+    @classmethod
+    def error(cls, status: int, code: int, message: str) -> Fault:
+        """Any status (200-599) with Cloudflare's JSON error envelope carrying ``code`` and ``message``."""
+        _check_status(status, 200, 599)
+        return cls("respond", error_response(status, (code, message)))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The fake's answer to one request: a response, and a fault changing how it is delivered.
+
+    ``delivery`` is ``None`` or a ``slow``, ``drop_connection`` or ``truncated_body`` fault; a
+    fault that is a canned response has already replaced ``response``.
+    """
+
+    response: CannedResponse
+    delivery: Fault | None = None
+
+    def with_headers(self, extra: Headers) -> Reply:
+        """The same reply with ``extra`` headers added to its response."""
+        return Reply(self.response.with_headers(extra), self.delivery)

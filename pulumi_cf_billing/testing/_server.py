@@ -1,0 +1,216 @@
+"""The HTTP layer of the fake Cloudflare API: sockets in, :class:`Reply` out.
+
+A ``ThreadingHTTPServer`` (one daemon thread per connection, HTTP/1.1 keep-alive) that parses
+each request, asks its :class:`ServerHooks` what to answer, and writes that answer, including
+the broken deliveries the faults ask for. It knows nothing of accounts or credentials beyond
+reading the authentication headers, and it never logs: http.server's default request log goes
+to stderr, and nothing about a request may appear anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import socketserver
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+from ._faults import CannedResponse, Reply, error_response
+
+AuthKind = Literal["token", "global_key", "none"]
+"""Which kind of credential a request carried: API token, global API key, or none."""
+
+_INTERNAL_ERROR = error_response(
+    500, (10002, "The fake Cloudflare API raised an exception: see FakeCloudflareAPI.errors")
+)
+
+
+@dataclass(frozen=True)
+class RequestCredentials:
+    """The authentication headers of one request, hidden from ``repr``."""
+
+    authorization: str | None = field(default=None, repr=False)
+    auth_email: str | None = field(default=None, repr=False)
+    auth_key: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_headers(cls, headers: Message) -> RequestCredentials:
+        """Read ``Authorization``, ``X-Auth-Email`` and ``X-Auth-Key`` (absent: ``None``)."""
+
+        def get(name: str) -> str | None:
+            value = headers.get(name)
+            return None if value is None else str(value)
+
+        return cls(get("Authorization"), get("X-Auth-Email"), get("X-Auth-Key"))
+
+    @property
+    def kind(self) -> AuthKind:
+        """The kind Cloudflare judges by: a token wins over a global key sent alongside it."""
+        if self.authorization is not None:
+            return "token"
+        return "global_key" if self.auth_key is not None else "none"
+
+
+@dataclass(frozen=True)
+class ServerHooks:
+    """What the HTTP layer asks of the fake, called from the server's threads.
+
+    ``respond(method, path, credentials)`` decides the reply; ``record_error`` receives any
+    exception raised meanwhile (the client then gets a 500); ``next_ray`` names each response;
+    ``latency_s`` is read before every response and says how many seconds to wait first.
+    """
+
+    respond: Callable[[str, str, RequestCredentials], Reply]
+    record_error: Callable[[BaseException], None]
+    next_ray: Callable[[], str]
+    latency_s: Callable[[], float]
+
+
+class FakeServer(ThreadingHTTPServer):
+    """The HTTP server; it tracks open connections so that stopping it closes them at once."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], hooks: ServerHooks) -> None:
+        """Bind and listen on ``address``; call :meth:`serve_forever` to start answering."""
+        self.hooks = hooks
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host's FQDN, a DNS lookup we neither need nor want.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; waits in progress end at once.
+
+        Call from another thread than the one running ``serve_forever``.
+        """
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            # Wakes handlers blocked reading an idle keep-alive connection now, not at their timeout.
+            _shut(connection)
+
+    def track(self, connection: socket.socket) -> None:
+        """Note an open connection (shut at once if the server is already stopping)."""
+        with self._connections_lock:
+            self._connections.add(connection)
+        if self.stopping.is_set():
+            _shut(connection)
+
+    def untrack(self, connection: socket.socket) -> None:
+        """Forget a connection its handler has finished with."""
+        with self._connections_lock:
+            self._connections.discard(connection)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The default prints a traceback to stderr; report it to the fake instead. A client
+        # hanging up is not a fault of the fake.
+        error = sys.exc_info()[1]
+        if error is not None and not isinstance(error, OSError):
+            self.hooks.record_error(error)
+
+
+def _shut(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the other side
+        connection.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Serves one connection: asks the hooks for each request's reply and writes it."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 5.0  # seconds an idle keep-alive connection may hold its thread
+    server: FakeServer
+    _responded = False
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in separate writes; without this, Nagle's algorithm meeting the
+        # client's delayed ACK adds about 40 ms to every response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.untrack(self.connection)
+
+    def log_message(self, *args: Any) -> None:
+        # http.server logs every request to stderr; tests want quiet, and nothing about a request
+        # may reach a log from here.
+        pass
+
+    def version_string(self) -> str:
+        return "cloudflare"
+
+    def end_headers(self) -> None:
+        # Here rather than in _write, so http.server's own error pages carry a ray id too.
+        self.send_header("cf-ray", self.server.hooks.next_ray())
+        super().end_headers()
+
+    def _serve(self) -> None:
+        self._responded = False
+        try:
+            self._discard_body()
+            credentials = RequestCredentials.from_headers(self.headers)
+            self._deliver(self.server.hooks.respond(self.command, self.path, credentials))
+        except OSError:
+            self.close_connection = True  # the client hung up; nothing to answer or report
+        except Exception as error:
+            self.server.hooks.record_error(error)
+            self._answer_internal_error()
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def _discard_body(self) -> None:
+        """Read a request body we ignore, so the next request on this connection parses cleanly."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or self.headers.get("Transfer-Encoding"):
+            self.close_connection = True  # cannot find where the body ends: don't reuse the connection
+        elif length:
+            self.rfile.read(length)
+
+    def _deliver(self, reply: Reply) -> None:
+        fault = reply.delivery
+        delay = self.server.hooks.latency_s() + (fault.delay_s if fault else 0.0)
+        if self.server.stopping.wait(delay) or (fault and fault.kind == "drop_connection"):
+            self.close_connection = True
+            return
+        self._write(reply.response, truncate=fault is not None and fault.kind == "truncated_body")
+
+    def _write(self, response: CannedResponse, *, truncate: bool = False) -> None:
+        self._responded = True
+        body = response.body
+        self.send_response(response.status, response.reason)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body[: len(body) // 2] if truncate else body)
+        if truncate:
+            self.close_connection = True
+
+    def _answer_internal_error(self) -> None:
+        self.close_connection = True
+        if not self._responded:
+            with contextlib.suppress(OSError):  # the client is gone too
+                self._write(_INTERNAL_ERROR)
