@@ -17,5 +17,6 @@ plugin provides. Money is in US cents, as on Cloudflare's wire.
 
 from ._fake_api import FakeAccount, FakeCloudflareAPI, RecordedRequest
 from ._faults import Fault
+from ._local_stack import LocalStack, PulumiResult
 
-__all__ = ["FakeAccount", "FakeCloudflareAPI", "Fault", "RecordedRequest"]
+__all__ = ["FakeAccount", "FakeCloudflareAPI", "Fault", "LocalStack", "PulumiResult", "RecordedRequest"]
