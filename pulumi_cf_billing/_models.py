@@ -18,6 +18,7 @@ from ._money import cents_to_usd
 
 __all__ = ["CreditBalance", "PaymentMethod", "TopupConfig"]
 
+
 @dataclass(frozen=True, slots=True)
 class PaymentMethod:
     """The account's payment method as Cloudflare shows it (``brand`` and ``last4``, either may be ``None``)."""

@@ -9,11 +9,13 @@ without any floating-point rounding.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 __all__ = ["CENTS_PER_USD", "cents_to_usd", "format_usd", "parse_usd", "usd_to_cents"]
 
 CENTS_PER_USD = Decimal(100)
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def cents_to_usd(cents: Decimal) -> Decimal:
@@ -30,10 +32,13 @@ def parse_usd(value: object, *, what: str = "amount") -> Decimal:
     """Parse a dollar amount a person typed (``"50"``, ``"49.99"``, ``12.5``) into a ``Decimal``.
 
     Raises ``ValueError`` with a message naming ``what`` when the value is not a finite,
-    non-negative number. A leading ``$`` is accepted; floats go through ``str`` so that
-    ``49.99`` stays ``49.99``.
+    non-negative number. A leading ``$`` and thousands separators (``1,000.50``) are accepted; a
+    decimal comma (``49,99``) is refused rather than read 100 times too large. Floats go through
+    ``str`` so that ``49.99`` stays ``49.99``.
     """
-    text = str(value).strip().removeprefix("$").replace(",", "") if not isinstance(value, bool) else ""
+    text = str(value).strip().removeprefix("$") if not isinstance(value, bool) else ""
+    if "," in text and _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
     try:
         amount = Decimal(text)
     except InvalidOperation:

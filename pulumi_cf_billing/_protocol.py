@@ -62,8 +62,8 @@ def validate_account_id(account_id: str | None) -> str:
     """Return the account id, trimmed and lower-cased, or raise :class:`InvalidAccountIdError`."""
     if not account_id or not account_id.strip():
         raise InvalidAccountIdError(
-            "No Cloudflare account id was given: pass account_id, set CLOUDFLARE_ACCOUNT_ID "
-            "(or pulumi config set cf-billing:accountId). It is on the dashboard's Account home."
+            "No Cloudflare account id was given: pass one (--account-id, account_id=, cf-billing:accountId) "
+            "or set CLOUDFLARE_ACCOUNT_ID. It is the Account ID on the dashboard's Account home."
         )
     normalized = account_id.strip().lower()
     if not _ACCOUNT_ID.fullmatch(normalized):

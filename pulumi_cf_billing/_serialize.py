@@ -18,7 +18,7 @@ __all__ = ["credit_balance_to_dict", "error_to_dict", "json_number", "outcome_to
 
 
 def json_number(value: Decimal) -> int | float:
-    """A ``Decimal`` as a JSON-ready number: ``int`` when integral, else ``float`` (``Decimal("49.995")`` -> ``49.995``)."""
+    """A ``Decimal`` as a JSON number: ``int`` when integral, else ``float`` (``Decimal("49.995")`` -> ``49.995``)."""
     if value == value.to_integral_value():
         return int(value)
     return float(value)

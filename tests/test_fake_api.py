@@ -763,6 +763,6 @@ def test_a_stopped_server_can_start_again() -> None:
 def test_public_names_are_pinned() -> None:
     names = pulumi_cf_billing.testing.__all__
 
-    assert names == ["FakeAccount", "FakeCloudflareAPI", "Fault", "RecordedRequest"]
+    assert names == ["FakeAccount", "FakeCloudflareAPI", "Fault", "LocalStack", "PulumiResult", "RecordedRequest"]
     assert names == sorted(names)
     assert all(hasattr(pulumi_cf_billing.testing, name) for name in names)

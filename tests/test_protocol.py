@@ -103,7 +103,7 @@ def test_floors_parse_exactly(typed: object) -> None:
     assert parse_usd(typed) == Decimal(str(typed).lstrip("$").replace(",", ""))
 
 
-@pytest.mark.parametrize("typed", ["-1", "fifty", "nan", "inf", True, ""])
+@pytest.mark.parametrize("typed", ["-1", "fifty", "nan", "inf", True, "", "49,99", "1,2,3"])
 def test_bad_floors_say_what_is_wrong(typed: object) -> None:
     with pytest.raises(ValueError, match="US dollars"):
         parse_usd(typed, what="floor_usd")

@@ -1,0 +1,12 @@
+"""The ``cf-billing`` command line: ``balance``, ``check --floor-usd`` and ``fake-api``.
+
+Exit codes (see :class:`ExitCode`): 0 every account read (``check``: and at or above the floor);
+1 ``check`` only: every account read, at least one below the floor; 2 usage or configuration
+error, found before any request; 3 at least one account could not be read. 3 wins over 1: when
+some accounts are below the floor and others unreadable, nothing can be vouched for.
+"""
+
+from ._exit_codes import ExitCode
+from ._main import main
+
+__all__ = ["ExitCode", "main"]

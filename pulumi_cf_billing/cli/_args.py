@@ -1,0 +1,185 @@
+"""The command line's grammar: argv and the environment in, one typed, validated command out.
+
+Everything that can be wrong with the input is found here, before any request: argparse exits 2
+on a malformed value (see :mod:`._types`), and account ids raise :class:`ConfigurationError`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeAlias
+
+from .._version import __version__
+from ._accounts import resolve_account_ids
+from ._types import account_balance, floor_usd, port_number, positive_int, positive_seconds
+
+__all__ = ["BalanceCommand", "CheckCommand", "Command", "FakeApiCommand", "ReadOptions", "build_parser", "to_command"]
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_CONCURRENCY = 16
+
+EPILOG = """\
+exit codes:
+  0  every account was read (check: and each is at or above the floor)
+  1  check: every account was read and at least one is below the floor
+  2  usage or configuration error (bad account id, no credentials, bad floor); nothing was sent
+  3  at least one account's balance could not be read (after retries, or at once for a 4xx).
+     3 wins over 1: when some accounts are below the floor and others unreadable, nothing can
+     be vouched for, so the answer is "unknown", not "below".
+
+Credentials come from the environment only: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_KEY with
+CLOUDFLARE_EMAIL. CLOUDFLARE_BASE_URL overrides the API root (e.g. the URL `cf-billing fake-api`
+prints). Money: balances are shown in US dollars; --json also gives Cloudflare's US cents."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What to read and how: validated account ids in the order given, output format, limits."""
+
+    account_ids: tuple[str, ...]
+    as_json: bool
+    timeout_s: float
+    concurrency: int
+
+
+@dataclass(frozen=True)
+class BalanceCommand:
+    """``cf-billing balance``."""
+
+    read: ReadOptions
+
+
+@dataclass(frozen=True)
+class CheckCommand:
+    """``cf-billing check``; ``floor_usd`` in exact US dollars."""
+
+    read: ReadOptions
+    floor_usd: Decimal
+
+
+@dataclass(frozen=True)
+class FakeApiCommand:
+    """``cf-billing fake-api``; ``accounts`` as (account id, balance in US cents); ``tokens`` as given."""
+
+    host: str
+    port: int
+    accounts: tuple[tuple[str, Decimal], ...]
+    tokens: tuple[str, ...]
+
+
+Command = BalanceCommand | CheckCommand | FakeApiCommand
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # generic only to type checkers
+
+
+def _read_options_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("accounts and limits")
+    group.add_argument(
+        "--account-id",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="account to read (repeatable; default: $CLOUDFLARE_ACCOUNT_ID)",
+    )
+    group.add_argument(
+        "--accounts-file",
+        metavar="PATH",
+        help="file of account ids, one per line; '#' comments and blank lines ignored; '-' for stdin",
+    )
+    group.add_argument("--json", action="store_true", help="print one JSON array, one object per account")
+    group.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"overall deadline per account, retries included (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    group.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"accounts read at the same time (default {DEFAULT_CONCURRENCY})",
+    )
+    return common
+
+
+def _add_fake_api(commands: Subcommands) -> None:
+    fake = commands.add_parser(
+        "fake-api",
+        help="serve a fake Cloudflare API locally, for demos and tests",
+        description="Serve the fake credit-balance API until Ctrl-C; print its base URL.",
+    )
+    fake.add_argument("--host", default="127.0.0.1", help="IPv4 address to listen on (default 127.0.0.1)")
+    fake.add_argument("--port", type=port_number, default=0, help="port to listen on (default 0: any free port)")
+    fake.add_argument(
+        "--account",
+        type=account_balance,
+        action="append",
+        default=[],
+        metavar="ID=BALANCE_CENTS",
+        help="serve this account with this balance in US cents (repeatable; default: one demo account)",
+    )
+    fake.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        help="accept this API token (repeatable; default: $CLOUDFLARE_API_TOKEN, else 'fake-token')",
+    )
+
+
+def _add_read_command(commands: Subcommands, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        parents=[_read_options_parser()],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help=summary,
+        description=description,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``cf-billing`` parser with its three subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="cf-billing",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="See and guard Cloudflare AI Gateway credits.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    summary, description = "show balances, auto top-up and payment method", "Show each account's credit balance."
+    _add_read_command(commands, "balance", summary, description)
+    summary, description = "exit 1 when an account is below a floor", "Check each account's balance against a floor."
+    check = _add_read_command(commands, "check", summary, description)
+    check.add_argument(
+        "--floor-usd",
+        type=floor_usd,
+        required=True,
+        metavar="AMOUNT",
+        help="the lowest acceptable balance in US dollars, e.g. 50 or 49.99 (at the floor is ok)",
+    )
+    _add_fake_api(commands)
+    return parser
+
+
+def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Command:
+    """The typed command for parsed arguments; resolves and validates account ids (no I/O but the accounts file)."""
+    if namespace.command == "fake-api":
+        return FakeApiCommand(namespace.host, namespace.port, tuple(namespace.account), tuple(namespace.token))
+    read = ReadOptions(
+        account_ids=resolve_account_ids(namespace.account_id, namespace.accounts_file, environ),
+        as_json=namespace.json,
+        timeout_s=namespace.timeout,
+        concurrency=namespace.concurrency,
+    )
+    return CheckCommand(read, namespace.floor_usd) if namespace.command == "check" else BalanceCommand(read)
+
+
+def parse_command(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Command:
+    """Parse ``argv`` (default: ``sys.argv[1:]``); argparse exits 2 on bad usage; bad ids raise ConfigurationError."""
+    return to_command(build_parser().parse_args(argv), environ)

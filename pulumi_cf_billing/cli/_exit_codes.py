@@ -1,0 +1,26 @@
+"""The exit codes of ``cf-billing``: pipelines branch on them, so they never change meaning."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = ["ExitCode"]
+
+
+class ExitCode(IntEnum):
+    """What a run of ``cf-billing`` concluded.
+
+    ``UNREADABLE`` wins over ``BELOW``: when one account is below its floor and another could not
+    be read, nothing can be vouched for, so the run says "unknown" (3) rather than "below" (1).
+    """
+
+    OK = 0
+    """Every account was read (``check``: and is at or above the floor)."""
+    BELOW = 1
+    """``check`` only: every account was read and at least one is below the floor."""
+    USAGE = 2
+    """Bad arguments or configuration (account id, credentials, floor, file); nothing was sent."""
+    UNREADABLE = 3
+    """At least one account's balance could not be read from the API (after retries, or a 4xx)."""
+    INTERRUPTED = 130
+    """Stopped by Ctrl-C (SIGINT) during a read."""

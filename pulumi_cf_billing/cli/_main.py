@@ -1,0 +1,62 @@
+"""``main``: parse, run one command, turn every expected failure into a message and an exit code.
+
+Expected failures (bad input, missing credentials, an unreadable API) never print a traceback and
+never print a credential; only a bug does.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Sequence
+
+from .._exceptions import CloudflareBillingError, ConfigurationError
+from ._args import BalanceCommand, CheckCommand, Command, parse_command
+from ._commands import run_balance, run_check
+from ._exit_codes import ExitCode
+from ._fake_api import run_fake_api
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``cf-billing`` with ``argv`` (default ``sys.argv[1:]``) and return its exit code.
+
+    argparse itself raises ``SystemExit(2)`` on a usage error and ``SystemExit(0)`` for ``--help``
+    and ``--version``.
+    """
+    _tolerate_unencodable_output()
+    try:
+        command = parse_command(argv, os.environ)
+    except (CloudflareBillingError, ValueError) as error:
+        return _fail(error, ExitCode.USAGE)
+    try:
+        return _run(command)
+    except ConfigurationError as error:
+        return _fail(error, ExitCode.USAGE)
+    except CloudflareBillingError as error:
+        return _fail(error, ExitCode.UNREADABLE)
+    except KeyboardInterrupt:
+        print("\ncf-billing: interrupted.", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+
+
+def _run(command: Command) -> ExitCode:
+    if isinstance(command, BalanceCommand):
+        return run_balance(command)
+    if isinstance(command, CheckCommand):
+        return run_check(command)
+    return run_fake_api(command)
+
+
+def _fail(error: Exception, code: ExitCode) -> ExitCode:
+    print(f"cf-billing: error: {error}", file=sys.stderr)
+    return code
+
+
+def _tolerate_unencodable_output() -> None:
+    # Output uses "•", "≥" and "—"; a console that cannot encode them gets "?" rather than a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")

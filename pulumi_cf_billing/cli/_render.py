@@ -1,0 +1,94 @@
+"""Rendering outcomes for people (a table, one line per check) and for programs (one JSON array).
+
+Money is shown in US dollars (``$49.99``; more decimals only when the amount has them). Text that
+came from the server is stripped of control characters before it reaches a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from .._models import CreditBalance, TopupConfig
+from .._money import format_usd
+from .._serialize import json_number, outcome_to_dict
+from ._fetch import Outcome
+
+__all__ = ["balance_table", "check_line", "check_to_dict", "to_json", "topup_summary"]
+
+TOP_UP_URL = "https://dash.cloudflare.com/?to=/:account/ai/ai-gateway"
+_HEADER = ("ACCOUNT", "BALANCE", "AUTO TOP-UP", "PAYMENT METHOD")
+
+
+def clean(text: str) -> str:
+    """``text`` with every non-printable character (escape sequences, newlines) replaced by ``?``."""
+    return "".join(char if char.isprintable() else "?" for char in text)
+
+
+def error_summary(error: Exception) -> str:
+    """``ErrorType: message``, safe for a terminal."""
+    return clean(f"{type(error).__name__}: {error}")
+
+
+def topup_summary(topup: TopupConfig) -> str:
+    """``$20.00 when under $10.00``, or ``off (reason)``; a last top-up error is appended."""
+    if topup.enabled and topup.amount_usd is not None and topup.threshold_usd is not None:
+        summary = f"{format_usd(topup.amount_usd)} when under {format_usd(topup.threshold_usd)}"
+    else:
+        summary = f"off ({topup.disabled_reason})" if topup.disabled_reason else "off"
+    return clean(f"{summary}; last top-up failed: {topup.error}" if topup.error else summary)
+
+
+def payment_summary(balance: CreditBalance) -> str:
+    """``visa ••4242``, or ``none`` when the account has no payment method."""
+    method = balance.payment_method
+    if method is None or not (method.brand or method.last4):
+        return "none"
+    parts = [method.brand or "card"] + ([f"••{method.last4}"] if method.last4 else [])
+    return clean(" ".join(parts))
+
+
+def _row(outcome: CreditBalance) -> tuple[str, str, str, str]:
+    money = format_usd(outcome.balance_usd)
+    return outcome.account_id, money, topup_summary(outcome.topup_config), payment_summary(outcome)
+
+
+def balance_table(account_ids: Sequence[str], outcomes: Sequence[Outcome]) -> str:
+    """One row per account in order; a failed account's row holds its error type and message."""
+    rows = [_row(outcome) for outcome in outcomes if isinstance(outcome, CreditBalance)]
+    account, money, topup = (max(len(row[column]) for row in [_HEADER, *rows]) for column in range(3))
+
+    def line(cells: Sequence[str]) -> str:
+        return f"{cells[0]:<{account}}  {cells[1]:>{money}}  {cells[2]:<{topup}}  {cells[3]}".rstrip()
+
+    lines = [line(_HEADER)]
+    for account_id, outcome in zip(account_ids, outcomes, strict=True):
+        if isinstance(outcome, CreditBalance):
+            lines.append(line(_row(outcome)))
+        else:
+            lines.append(f"{account_id:<{account}}  {'error':>{money}}  {error_summary(outcome)}")
+    return "\n".join(lines)
+
+
+def check_line(account_id: str, outcome: Outcome, floor_usd: Decimal) -> str:
+    """``ok``/``BELOW``/``ERROR`` for one account, with the amounts compared or what went wrong."""
+    floor = format_usd(floor_usd)
+    if not isinstance(outcome, CreditBalance):
+        return f"{'ERROR':<7}{account_id}  {error_summary(outcome)}"
+    money = format_usd(outcome.balance_usd)
+    if outcome.is_below(floor_usd):
+        return f"{'BELOW':<7}{account_id}  {money} < floor {floor} — top up at {TOP_UP_URL}"
+    return f"{'ok':<7}{account_id}  {money} ≥ floor {floor}"
+
+
+def check_to_dict(account_id: str, outcome: Outcome, floor_usd: Decimal) -> dict[str, Any]:
+    """The ``balance --json`` object plus ``floor_usd`` and ``below_floor`` (``null`` when unreadable)."""
+    below = outcome.is_below(floor_usd) if isinstance(outcome, CreditBalance) else None
+    return {**outcome_to_dict(account_id, outcome), "floor_usd": json_number(floor_usd), "below_floor": below}
+
+
+def to_json(objects: Sequence[dict[str, Any]]) -> str:
+    """One JSON array, indented for people, ASCII-only so any pipe can carry it."""
+    return json.dumps(list(objects), indent=2)

@@ -1,0 +1,74 @@
+"""argparse value types: each turns one typed string into a value or a usage error (exit 2).
+
+None of them echoes a long value back: a long string in the wrong option may be a credential.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from decimal import Decimal, InvalidOperation
+
+from .._exceptions import InvalidAccountIdError
+from .._money import parse_usd
+from .._protocol import validate_account_id
+
+__all__ = ["account_balance", "floor_usd", "port_number", "positive_int", "positive_seconds"]
+
+_ECHO_LIMIT = 36
+
+
+def shown(text: str) -> str:
+    """``text`` quoted for an error message, or only its length when it is long enough to be a secret."""
+    return repr(text) if len(text) <= _ECHO_LIMIT else f"a {len(text)}-character value"
+
+
+def floor_usd(text: str) -> Decimal:
+    """A non-negative number of US dollars (``50``, ``49.99``, ``$50``), exact."""
+    try:
+        return parse_usd(text, what="the floor")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative number of US dollars, like 50 or 49.99; got {shown(text)}"
+        ) from None
+
+
+def positive_seconds(text: str) -> float:
+    """A finite number of seconds greater than zero."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds; got {shown(text)}")
+    return seconds
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1; got {shown(text)}")
+    return int(text)
+
+
+def port_number(text: str) -> int:
+    """A TCP port: 0 (any free port) to 65535."""
+    if not text.strip().isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535; got {shown(text)}")
+    return int(text)
+
+
+def account_balance(text: str) -> tuple[str, Decimal]:
+    """``ACCOUNT_ID=BALANCE_CENTS``: a valid account id and a finite number of US cents (``4999.5`` allowed)."""
+    account, _, cents = text.partition("=")
+    try:
+        account_id = validate_account_id(account)
+    except InvalidAccountIdError as error:
+        raise argparse.ArgumentTypeError(f"expected ACCOUNT_ID=BALANCE_CENTS: {error}") from None
+    try:
+        balance = Decimal(cents.strip())
+    except InvalidOperation:
+        balance = Decimal("NaN")
+    if not balance.is_finite():
+        raise argparse.ArgumentTypeError(f"expected ACCOUNT_ID=BALANCE_CENTS; {shown(cents)} is not a number of cents")
+    return account_id, balance
