@@ -1,6 +1,7 @@
 """Example: see the AI Gateway credits as stack outputs, and refuse to deploy below a floor.
 
 Config: ``cf-billing:accountId`` (else ``CLOUDFLARE_ACCOUNT_ID``), ``cf-billing:floorUsd`` (US dollars),
+``cf-billing:onError`` (``fail`` or ``warn``: what an unreadable balance does to the deploy),
 and the credentials pulumi-cloudflare already uses (``cloudflare:apiToken``, or ``CLOUDFLARE_API_TOKEN``).
 Point ``cloudflare:baseUrl`` (or ``CLOUDFLARE_BASE_URL``) at the fake API to run it offline.
 """
@@ -24,7 +25,9 @@ pulumi.export("balance_usd", credits.balance_usd)
 pulumi.export("topup_config", credits.topup_config)
 
 # The guard: below the floor, preview and up fail here, before anything that depends on it.
-guard = CreditBalanceGuard("ai-credits", account_id=account_id, floor_usd=floor_usd)
+guard = CreditBalanceGuard(
+    "ai-credits", account_id=account_id, floor_usd=floor_usd, on_error=config.get("onError") or "fail"
+)
 pulumi.export("guard_status", guard.status)
 pulumi.export("days_until_floor", guard.days_until_floor)
 
