@@ -7,12 +7,15 @@ so a whole result can be exported as a stack output.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from typing import Any, Generic, TypeVar, overload
+import asyncio
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, NoReturn, TypeVar, overload
 
 import pulumi
 
-from ._client import AsyncCreditBalanceClient, CreditBalanceClient
+from ._client import CreditBalanceClient
+from ._exceptions import CloudflareBillingError
 from ._serialize import credit_balance_to_dict
 from ._settings import program_config, resolve_account_id, resolve_settings
 
@@ -43,10 +46,13 @@ class _Key(Generic[T]):
 
 
 class _Result(dict[str, Any]):
-    """A result mapping; not to be changed after it is built."""
+    """A result mapping; not to be changed after it is built (every dict method that would change it raises)."""
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError(f"{type(self).__name__} is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    update = pop = popitem = setdefault = clear = _read_only
 
 
 class GetCreditBalancePaymentMethodResult(_Result):
@@ -121,10 +127,16 @@ def get_credit_balance(
     """Read the AI Gateway credit balance of ``account_id`` now, in preview and in up.
 
     Settings are resolved as the README's configuration table says (arguments, then stack config,
-    then environment). Every read of one account in one run shares one request. Raises a
-    :class:`CloudflareBillingError` subclass when the balance cannot be read.
+    then environment). Every read of one account in one run shares one request. Raises
+    ``pulumi.RunError`` (one clean line in Pulumi's output) when the balance cannot be read; its
+    ``__cause__`` is the :class:`CloudflareBillingError` with status, codes and account.
     """
-    with CreditBalanceClient(**_client_options(account_id, api_token, api_key, email, base_url)) as client:
+    return _read(account_id, api_token, api_key, email, base_url)
+
+
+def _read(*arguments: Any) -> AwaitableGetCreditBalanceResult:
+    """One read with the settings resolved from ``(account_id, api_token, api_key, email, base_url)``."""
+    with _as_run_error(), CreditBalanceClient(**_client_options(*arguments)) as client:
         return _result(credit_balance_to_dict(client.get()))
 
 
@@ -147,15 +159,44 @@ def get_credit_balance_output(
     arguments = pulumi.Output.all(account_id, api_token, api_key, email, base_url, gate)
 
     async def read(values: list[Any]) -> GetCreditBalanceResult:
-        async with AsyncCreditBalanceClient(**_client_options(*values[:5])) as client:
-            return GetCreditBalanceResult(_result(credit_balance_to_dict(await client.get())))
+        # The read runs in a worker thread, not on the event loop: a plain get_credit_balance()
+        # called inside an apply blocks the loop while it waits for the shared read in flight,
+        # which must therefore never need the loop to finish.
+        return GetCreditBalanceResult(await asyncio.to_thread(_read, *values[:5]))
 
     return arguments.apply(read)
 
 
+@contextmanager
+def _as_run_error() -> Iterator[None]:
+    """Report a failed read as ``pulumi.RunError``: Pulumi then shows one line, not a traceback.
+
+    The original :class:`CloudflareBillingError` stays reachable as ``__cause__``.
+    """
+    try:
+        yield
+    except CloudflareBillingError as error:
+        raise pulumi.RunError(f"get_credit_balance: {error}") from error
+
+
 def _dependencies_gate(opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None) -> pulumi.Output[Any]:
-    """An Output known once every ``depends_on`` resource exists (its id is known for custom resources)."""
+    """An Output known once every ``depends_on`` resource exists.
+
+    ``depends_on`` takes every form Pulumi accepts (a resource, a list, Outputs of either). A custom
+    resource exists once its id is known; a component once its children exist, as Pulumi's own
+    invokes wait.
+    """
     depends_on: Any = getattr(opts, "depends_on", None) or []
-    resources: Sequence[pulumi.Resource] = depends_on if isinstance(depends_on, Sequence) else [depends_on]
-    markers = [r.id if isinstance(r, pulumi.CustomResource) else r.urn for r in resources]
-    return pulumi.Output.all(*markers)
+
+    def markers(resources: Any) -> pulumi.Output[list[Any]]:
+        listed = resources if isinstance(resources, Sequence) else [resources]
+        return pulumi.Output.all(*(_existence(resource) for resource in listed))
+
+    return pulumi.Output.from_input(depends_on).apply(markers)
+
+
+def _existence(resource: pulumi.Resource) -> pulumi.Output[Any]:
+    if isinstance(resource, pulumi.CustomResource):
+        return resource.id
+    children: set[pulumi.Resource] = getattr(resource, "_childResources", set())
+    return pulumi.Output.all(resource.urn, *(_existence(child) for child in children))

@@ -86,7 +86,7 @@ class CreditBalanceGuardProvider(ResourceProvider):
         return CheckResult({**news, **state}, [])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in (*INPUT_KEYS, *OUTPUT_KEYS) if _olds.get(key) != _news.get(key)]
+        changed = [key for key in (*INPUT_KEYS, *OUTPUT_KEYS) if not _same(_olds.get(key), _news.get(key))]
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -102,6 +102,17 @@ class CreditBalanceGuardProvider(ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to delete at Cloudflare: a guard only reads."""
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal as Pulumi stores them: the engine drops null members of maps, so ``{"a": None}`` equals ``{}``."""
+    return bool(_without_nulls(old) == _without_nulls(new))
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    return value
 
 
 def _record(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,7 +180,7 @@ def _lookup(key: str) -> str | None:
 def _observation(balance: CreditBalance, floor_usd: Decimal, olds: Mapping[str, Any]) -> dict[str, Any]:
     """The observed fields plus runway; carried over unchanged when the balance and top-up are unchanged."""
     observed = {key: value for key, value in credit_balance_to_dict(balance).items() if key in OBSERVED_KEYS}
-    if all(olds.get(key) == observed[key] for key in OBSERVED_KEYS) and olds.get("checked_at"):
+    if all(_same(olds.get(key), observed[key]) for key in OBSERVED_KEYS) and olds.get("checked_at"):
         return {**observed, **{key: olds.get(key) for key in RUNWAY_KEYS}}
     now = datetime.now(UTC)
     previous = olds.get("balance_usd")

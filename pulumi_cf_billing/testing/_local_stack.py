@@ -60,7 +60,7 @@ class LocalStack:
                 ".venv", ".git", "__pycache__", "Pulumi.*.yaml", "tests", "benchmarks", "tools"
             ),
         )
-        _point_virtualenv(self.project / "Pulumi.yaml", virtualenv)
+        self.use_virtualenv(virtualenv)
         self.state.mkdir(parents=True, exist_ok=True)
         self.env = {
             **os.environ,
@@ -73,6 +73,16 @@ class LocalStack:
             "PULUMI_SKIP_CONFIRMATIONS": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         }
+
+    def use_virtualenv(self, virtualenv: Path) -> None:
+        """Run the program with the Python environment at ``virtualenv`` from now on."""
+        pulumi_yaml = self.project / "Pulumi.yaml"
+        lines = pulumi_yaml.read_text().splitlines()
+        kept = [
+            line if "virtualenv:" not in line else f"{line.split('virtualenv:')[0]}virtualenv: {virtualenv}"
+            for line in lines
+        ]
+        pulumi_yaml.write_text("\n".join(kept) + "\n")
 
     def run(self, *args: str, check: bool = True) -> PulumiResult:
         """Run ``pulumi ARGS --non-interactive`` in the project; raise with its output when ``check`` and it fails."""
@@ -105,8 +115,3 @@ class LocalStack:
     def state_files_text(self) -> str:
         """Every file of the backend (state, history, backups) as one text, for leak checks."""
         return "\n".join(p.read_text(errors="replace") for p in self.state.rglob("*") if p.is_file())
-
-
-def _point_virtualenv(pulumi_yaml: Path, virtualenv: Path) -> None:
-    text = pulumi_yaml.read_text()
-    pulumi_yaml.write_text(text.replace("virtualenv: .venv", f"virtualenv: {virtualenv}"))

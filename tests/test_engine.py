@@ -1,0 +1,205 @@
+"""End to end under the real Pulumi engine: the example program, a local file backend, the fake API.
+
+The engine comes from ``tools/engine/build`` (or a ``pulumi`` already on PATH). Marker ``engine``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault, LocalStack
+
+from .conftest import ACCOUNT, SENTINEL_TOKEN
+
+pytestmark = pytest.mark.engine
+
+REPO = Path(__file__).resolve().parent.parent
+BREACH = "are not enough to deploy: balance $9.99 is below the floor $10.00"
+
+
+@pytest.fixture(scope="session")
+def engine_bin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory holding ``pulumi`` and its Python plugins, built on first use and cached outside the repo."""
+    log = tmp_path_factory.mktemp("engine") / "build.log"
+    with log.open("w") as stderr:
+        built = subprocess.run(  # noqa: S603  # our own build script
+            [str(REPO / "tools" / "engine" / "build")], stdout=subprocess.PIPE, stderr=stderr, text=True, check=False
+        )
+    if built.returncode != 0:
+        message = f"tools/engine/build failed ({built.returncode}):\n{log.read_text()[-4000:]}"
+        if os.environ.get("PULUMI_CF_BILLING_REQUIRE_ENGINE") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return Path(built.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def stack(engine_bin_dir: Path, fake_cloudflare_api: FakeCloudflareAPI, tmp_path: Path) -> LocalStack:
+    """A fresh stack of the example program, configured for the fake API with the sentinel token as a secret."""
+    fake_cloudflare_api.add_account(ACCOUNT, balance_cents=5000, topup_amount_cents=2000, topup_threshold_cents=1000)
+    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
+    local = LocalStack(REPO, tmp_path, bin_dir=engine_bin_dir, virtualenv=Path(sys.prefix), env=_clean_env())
+    local.init(
+        config={
+            "cf-billing:accountId": ACCOUNT,
+            "cf-billing:floorUsd": "10",
+            "cloudflare:baseUrl": fake_cloudflare_api.base_url,
+        },
+        secrets={"cloudflare:apiToken": SENTINEL_TOKEN},
+    )
+    return local
+
+
+def _clean_env() -> dict[str, str]:
+    """No Cloudflare settings from the machine running the tests."""
+    return {key: "" for key in os.environ if key.startswith("CLOUDFLARE_")}
+
+
+def test_up_above_the_floor_exports_balance_and_topup(stack: LocalStack) -> None:
+    preview = stack.run("preview", "--stack", stack.stack)
+    assert "ai-credits" in preview.stdout
+    stack.up()
+    outputs = stack.outputs()
+    assert outputs["balance_usd"] == 50
+    assert outputs["topup_config"]["amount_usd"] == 20
+    assert outputs["topup_config"]["threshold"] == 1000
+    assert outputs["guard_status"] == "ok"
+    assert outputs["released_version"] == "1"
+
+
+def test_balance_changes_reach_outputs_and_refresh(stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    stack.up()
+    unchanged = stack.run("preview", "--expect-no-changes", "--stack", stack.stack, check=False)
+    assert unchanged.returncode == 0, unchanged.output
+    fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 4200
+    stack.up()
+    assert stack.outputs()["balance_usd"] == 42
+    fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 3900
+    stack.run("refresh", "--yes", "--stack", stack.stack)
+    exported = json.loads(stack.run("stack", "export", "--stack", stack.stack).stdout)
+    guard = next(r for r in exported["deployment"]["resources"] if r["urn"].endswith("::ai-credits"))
+    assert guard["outputs"]["balance_usd"] == 39
+    assert guard["outputs"]["spend_usd_per_day"] is not None or guard["outputs"]["baseline_balance_usd"] == 50
+
+
+def test_below_the_floor_preview_and_up_fail_and_nothing_downstream_is_created(
+    stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI
+) -> None:
+    fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 999
+    preview = stack.run("preview", "--stack", stack.stack, check=False)
+    up = stack.up(check=False)
+    for result in (preview, up):
+        assert result.returncode != 0
+        assert BREACH in result.output
+        assert "Traceback" not in result.output
+    exported = json.loads(stack.run("stack", "export", "--stack", stack.stack).stdout)
+    assert not any("chat-app" in r["urn"] for r in exported["deployment"].get("resources") or [])
+
+
+def test_below_the_floor_an_existing_release_is_not_updated(
+    stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI
+) -> None:
+    stack.up()
+    fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 999
+    stack.run("config", "set", "app:version", "2", "--stack", stack.stack)
+    refused = stack.up(check=False)
+    assert refused.returncode != 0
+    assert BREACH in refused.output
+    assert stack.outputs()["released_version"] == "1"
+
+
+def test_forbidden_or_unreachable_api_fails_clearly(stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    fake_cloudflare_api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
+    forbidden = stack.run("preview", "--stack", stack.stack, check=False)
+    assert forbidden.returncode != 0
+    assert "'AI Gateway Read' or 'AI Gateway Write'" in forbidden.output
+    stack.run("config", "set", "cloudflare:baseUrl", "http://127.0.0.1:9/client/v4", "--stack", stack.stack)
+    unreachable = stack.run("preview", "--stack", stack.stack, check=False)
+    assert unreachable.returncode != 0
+    assert "could not read the AI Gateway balance" in unreachable.output
+    # Only the 403 is sure to be free of Python noise: with the host unreachable, the program's own
+    # read may still be retrying when the engine stops it, and Python prints that interruption.
+    assert "Traceback" not in forbidden.output
+
+
+def test_on_error_warn_deploys_with_a_warning(
+    engine_bin_dir: Path, fake_cloudflare_api: FakeCloudflareAPI, tmp_path: Path
+) -> None:
+    fake_cloudflare_api.add_account(ACCOUNT)
+    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
+    fake_cloudflare_api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
+    program = REPO / "tests" / "engine_programs" / "warn_only"
+    local = LocalStack(program, tmp_path, bin_dir=engine_bin_dir, virtualenv=Path(sys.prefix), env=_clean_env())
+    local.init(
+        config={"cf-billing:accountId": ACCOUNT, "cloudflare:baseUrl": fake_cloudflare_api.base_url},
+        secrets={"cloudflare:apiToken": SENTINEL_TOKEN},
+    )
+    result = local.up()
+    assert "warning" in result.output
+    assert "could not read the AI Gateway balance" in result.output
+    assert local.outputs()["guard_status"] == "unreadable"
+
+
+def test_the_token_is_in_no_state_and_no_export(stack: LocalStack) -> None:
+    stack.up()
+    assert SENTINEL_TOKEN not in stack.state_files_text()
+    assert SENTINEL_TOKEN not in stack.run("stack", "export", "--stack", stack.stack).stdout
+    assert SENTINEL_TOKEN not in json.dumps(stack.outputs())
+    shown = json.loads(stack.run("stack", "export", "--show-secrets", "--stack", stack.stack).stdout)
+    # The engine records the stack config as the inputs of Pulumi's own default provider for dynamic
+    # resources, so a decrypted export shows it there, as `pulumi config --show-secrets` would; it
+    # must be nowhere else: not in the guard, not in the serialized provider.
+    holders = [r["urn"] for r in shown["deployment"]["resources"] if SENTINEL_TOKEN in json.dumps(r)]
+    assert holders == ["urn:pulumi:dev::cf-billing-example::pulumi:providers:pulumi-python::default"]
+
+
+def test_a_token_from_the_environment_is_in_no_export_at_all(
+    engine_bin_dir: Path, fake_cloudflare_api: FakeCloudflareAPI, tmp_path: Path
+) -> None:
+    fake_cloudflare_api.add_account(ACCOUNT)
+    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
+    env = _clean_env() | {"CLOUDFLARE_API_TOKEN": SENTINEL_TOKEN}
+    local = LocalStack(REPO, tmp_path, bin_dir=engine_bin_dir, virtualenv=Path(sys.prefix), env=env)
+    local.init(config={"cf-billing:accountId": ACCOUNT, "cloudflare:baseUrl": fake_cloudflare_api.base_url})
+    local.up()
+    assert local.outputs()["guard_status"] == "ok"
+    assert SENTINEL_TOKEN not in local.run("stack", "export", "--show-secrets", "--stack", local.stack).stdout
+    assert SENTINEL_TOKEN not in local.state_files_text()
+
+
+def test_destroy_makes_no_api_call(stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    stack.up()
+    fake_cloudflare_api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
+    before = fake_cloudflare_api.request_count()
+    stack.run("destroy", "--yes", "--skip-preview", "--stack", stack.stack)
+    # The program is not run by destroy, and the guard's delete reads nothing.
+    assert fake_cloudflare_api.request_count() == before
+
+
+def test_a_newer_build_of_this_package_changes_nothing(stack: LocalStack, tmp_path: Path) -> None:
+    stack.up()
+    newer = _virtualenv_with_newer_build(tmp_path / "newer-venv")
+    stack.use_virtualenv(newer)
+    result = stack.run("preview", "--expect-no-changes", "--diff", "--stack", stack.stack, check=False)
+    assert result.returncode == 0, result.output
+    up = stack.up()
+    assert "ai-credits" not in up.stdout.split("Resources:")[0] or "updated" not in up.stdout
+
+
+def _virtualenv_with_newer_build(path: Path) -> Path:
+    """A virtualenv seeing this one's packages, with a copy of pulumi_cf_billing whose version is bumped."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)  # noqa: S603
+    site = next(path.glob("lib/python*/site-packages"))
+    here = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "pulumi").is_dir())
+    (site / "base_environment.pth").write_text(here + "\n")
+    package = site / "pulumi_cf_billing"
+    shutil.copytree(REPO / "pulumi_cf_billing", package, ignore=shutil.ignore_patterns("__pycache__"))
+    (package / "_version.py").write_text('__version__ = "99.0.0"\n')
+    return path
