@@ -33,7 +33,7 @@ from ._protocol import (
     validate_base_url,
 )
 from ._retry import RetryPolicy, Timeout
-from ._transport import drive, drive_async, http_timeout, send_async, send_sync
+from ._transport import async_performer, drive, drive_async, http_timeout, performer
 
 __all__ = ["AsyncCreditBalanceClient", "CreditBalanceClient"]
 
@@ -116,8 +116,8 @@ class CreditBalanceClient(_BaseClient[httpx.Client]):
     def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
         account, key, flow = self._prepare(account_id)
-        send = send_sync(self._http, account)
-        return self._cache.get(key, self.cache_ttl_s, lambda: drive(flow, send, self._sleep or time.sleep))
+        perform = performer(self._http, account, self._sleep or time.sleep)
+        return self._cache.get(key, self.cache_ttl_s, lambda: drive(flow, perform))
 
     def close(self) -> None:
         """Close the connection pool, if this client opened it."""
@@ -143,9 +143,8 @@ class AsyncCreditBalanceClient(_BaseClient[httpx.AsyncClient]):
     async def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
         account, key, flow = self._prepare(account_id)
-        send = send_async(self._http, account)
-        sleep = self._sleep or asyncio.sleep
-        return await self._cache.get_async(key, self.cache_ttl_s, lambda: drive_async(flow, send, sleep))
+        perform = async_performer(self._http, account, self._sleep or asyncio.sleep)
+        return await self._cache.get_async(key, self.cache_ttl_s, lambda: drive_async(flow, perform))
 
     async def get_many(
         self,

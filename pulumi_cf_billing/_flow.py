@@ -18,7 +18,7 @@ from ._pacing import RequestPacer
 from ._protocol import Request, parse_response
 from ._retry import RetryPolicy, Timeout, deadline_exceeded
 
-__all__ = ["Response", "Send", "Sleep", "read_balance"]
+__all__ = ["Effect", "Flow", "Outcome", "Response", "Send", "Sleep", "read_balance"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,9 @@ class Response:
 
 
 Effect = Send | Sleep
-Flow = Generator[Effect, "Response | APIError | None", CreditBalance]
+Outcome = Response | APIError | None
+"""What a driver sends back: a Response or the APIError a Send failed with; None after a Sleep."""
+Flow = Generator[Effect, Outcome, CreditBalance]
 
 
 def read_balance(

@@ -9,7 +9,7 @@ import ipaddress
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -233,28 +233,36 @@ def _error_for(status: int, headers: Mapping[str, str], payload: Any, account_id
             "This is usually temporary: try again in a few minutes."
         )
         return ServerError(_with_ray(text, headers), **context)
-    if status == 401 or found & AUTHENTICATION_CODES:
-        text = (
-            f"Cloudflare rejected the credentials for account {account_id} {detail}. Check the API token "
-            "(CLOUDFLARE_API_TOKEN or cloudflare:apiToken): it may be mistyped, expired or revoked; "
-            "or check CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY."
-        )
-        return AuthenticationError(_with_ray(text, headers), **context)
-    if status == 403 or found & PERMISSION_CODES:
-        text = (
-            f"The credentials may not read AI Gateway billing of account {account_id} {detail}. "
-            "Give the API token the 'AI Gateway Read' or 'AI Gateway Write' permission on this account, "
-            "or use the account the token was made for."
-        )
-        return PermissionDeniedError(_with_ray(text, headers), **context)
-    if status == 404 or found & NOT_FOUND_CODES:
-        text = (
-            f"Cloudflare found no account {account_id} {detail}. Check the account id (the Account ID "
-            "on the dashboard's Account home) and the base URL."
-        )
-        return AccountNotFoundError(_with_ray(text, headers), **context)
+    for matches, error_class, advice in _CLIENT_ERRORS:
+        if matches(status, found):
+            return error_class(_with_ray(advice.format(account=account_id, detail=detail), headers), **context)
     text = f"Cloudflare refused the request for account {account_id} {detail}."
     return APIError(_with_ray(text, headers), **context)
+
+
+# Client errors, first match wins: (status and codes test, exception, message with what to do).
+_CLIENT_ERRORS: tuple[tuple[Callable[[int, set[int]], object], type[APIError], str], ...] = (
+    (
+        lambda status, codes: status == 401 or codes & AUTHENTICATION_CODES,
+        AuthenticationError,
+        "Cloudflare rejected the credentials for account {account} {detail}. Check the API token "
+        "(CLOUDFLARE_API_TOKEN or cloudflare:apiToken): it may be mistyped, expired or revoked; "
+        "or check CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY.",
+    ),
+    (
+        lambda status, codes: status == 403 or codes & PERMISSION_CODES,
+        PermissionDeniedError,
+        "The credentials may not read AI Gateway billing of account {account} {detail}. Give the API "
+        "token the 'AI Gateway Read' or 'AI Gateway Write' permission on this account, or use the "
+        "account the token was made for.",
+    ),
+    (
+        lambda status, codes: status == 404 or codes & NOT_FOUND_CODES,
+        AccountNotFoundError,
+        "Cloudflare found no account {account} {detail}. Check the account id (the Account ID on the "
+        "dashboard's Account home) and the base URL.",
+    ),
+)
 
 
 def _malformed(problem: str, status: int, headers: Mapping[str, str], account_id: str) -> MalformedResponseError:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 import httpx
 
-from ._exceptions import APIError, TransportError
-from ._flow import Flow, Response, Send, Sleep
+from ._exceptions import TransportError
+from ._flow import Effect, Flow, Outcome, Response, Send, Sleep
 from ._models import CreditBalance
 from ._retry import Timeout
 
-__all__ = ["drive", "drive_async", "http_timeout", "send_async", "send_sync"]
+__all__ = ["async_performer", "drive", "drive_async", "http_timeout", "performer"]
 
 T = TypeVar("T")
 
@@ -44,10 +42,13 @@ def translate_transport_errors(account_id: str, effect: Send) -> Iterator[None]:
         ) from None
 
 
-def send_sync(client: httpx.Client, account_id: str) -> Callable[[Send], Response | APIError]:
-    """A sender for :func:`drive` over a sync httpx client."""
+def performer(client: httpx.Client, account_id: str, sleep: Callable[[float], object]) -> Callable[[Effect], Outcome]:
+    """What :func:`drive` needs: sends with a sync httpx client, sleeps with ``sleep``."""
 
-    def send(effect: Send) -> Response | APIError:
+    def perform(effect: Effect) -> Outcome:
+        if isinstance(effect, Sleep):
+            sleep(effect.seconds)
+            return None
         try:
             with translate_transport_errors(account_id, effect):
                 reply = client.send(_build(client, effect))
@@ -55,7 +56,7 @@ def send_sync(client: httpx.Client, account_id: str) -> Callable[[Send], Respons
         except TransportError as error:
             return error
 
-    return send
+    return perform
 
 
 def _build(client: httpx.Client | httpx.AsyncClient, effect: Send) -> httpx.Request:
@@ -63,10 +64,15 @@ def _build(client: httpx.Client | httpx.AsyncClient, effect: Send) -> httpx.Requ
     return client.build_request(request.method, request.url, headers=dict(request.headers), timeout=effect.timeout_s)
 
 
-def send_async(client: httpx.AsyncClient, account_id: str) -> Callable[[Send], Awaitable[Response | APIError]]:
-    """A sender for :func:`drive_async` over an async httpx client."""
+def async_performer(
+    client: httpx.AsyncClient, account_id: str, sleep: Callable[[float], Awaitable[object]]
+) -> Callable[[Effect], Awaitable[Outcome]]:
+    """What :func:`drive_async` needs: sends with an async httpx client, sleeps with ``await sleep``."""
 
-    async def send(effect: Send) -> Response | APIError:
+    async def perform(effect: Effect) -> Outcome:
+        if isinstance(effect, Sleep):
+            await sleep(effect.seconds)
+            return None
         try:
             with translate_transport_errors(account_id, effect):
                 reply = await client.send(_build(client, effect))
@@ -74,42 +80,24 @@ def send_async(client: httpx.AsyncClient, account_id: str) -> Callable[[Send], A
         except TransportError as error:
             return error
 
-    return send
+    return perform
 
 
-def drive(
-    flow: Flow,
-    send: Callable[[Send], Response | APIError],
-    sleep: Callable[[float], object] = time.sleep,
-) -> CreditBalance:
-    """Run ``flow`` to completion, performing its effects synchronously."""
-    outcome: Response | APIError | None = None
-    while True:
-        try:
-            effect = flow.send(outcome)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        if isinstance(effect, Sleep):
-            sleep(effect.seconds)
-            outcome = None
-        else:
-            outcome = send(effect)
+def drive(flow: Flow, perform: Callable[[Effect], Outcome]) -> CreditBalance:
+    """Run ``flow`` to completion, performing each effect synchronously."""
+    try:
+        effect = next(flow)
+        while True:
+            effect = flow.send(perform(effect))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
-async def drive_async(
-    flow: Flow,
-    send: Callable[[Send], Awaitable[Response | APIError]],
-    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-) -> CreditBalance:
-    """Run ``flow`` to completion, performing its effects with ``await``."""
-    outcome: Response | APIError | None = None
-    while True:
-        try:
-            effect = flow.send(outcome)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        if isinstance(effect, Sleep):
-            await sleep(effect.seconds)
-            outcome = None
-        else:
-            outcome = await send(effect)
+async def drive_async(flow: Flow, perform: Callable[[Effect], Awaitable[Outcome]]) -> CreditBalance:
+    """Run ``flow`` to completion, awaiting each effect."""
+    try:
+        effect = next(flow)
+        while True:
+            effect = flow.send(await perform(effect))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
