@@ -54,6 +54,10 @@ class _Result(dict[str, Any]):
     __setitem__ = __delitem__ = __ior__ = _read_only
     update = pop = popitem = setdefault = clear = _read_only
 
+    def __reduce__(self) -> tuple[type, tuple[dict[str, Any]]]:
+        # copy, deepcopy and pickle rebuild through __init__, not through the blocked __setitem__.
+        return type(self), (dict(self),)
+
 
 class GetCreditBalancePaymentMethodResult(_Result):
     """The payment method on file."""

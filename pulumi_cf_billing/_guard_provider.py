@@ -29,6 +29,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from ._client import CreditBalanceClient
@@ -78,7 +79,7 @@ class CreditBalanceGuardProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = _validate(news)
-        if failures or any(news.get(key) == UNKNOWN for key in INPUT_KEYS):
+        if failures or any(_unknown(news.get(key)) for key in INPUT_KEYS):
             return CheckResult(news, failures)
         state, failure = observe(news, _olds)
         if failure is not None:
@@ -115,6 +116,20 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
+def _unknown(value: Any) -> bool:
+    """Whether an input is not known yet (preview): the host hands ``Unknown`` objects, the wire a marker string."""
+    return isinstance(value, Unknown) or value == UNKNOWN
+
+
+def _parse_days(value: object) -> Decimal:
+    """``min_runway_days`` as an exact, non-negative number of days."""
+    try:
+        return parse_usd(value, what="min_runway_days")
+    except ValueError:
+        message = f"min_runway_days must be a non-negative number of days, like 7 or 2.5; got {value!r}"
+        raise ValueError(message) from None
+
+
 def _record(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: props.get(key) for key in (*INPUT_KEYS, *OUTPUT_KEYS)}
 
@@ -122,19 +137,19 @@ def _record(props: Mapping[str, Any]) -> dict[str, Any]:
 def _validate(news: Mapping[str, Any]) -> list[CheckFailure]:
     failures: list[CheckFailure] = []
     checks: dict[str, Callable[[Any], object]] = {
-        "account_id": validate_account_id,
+        "account_id": lambda value: validate_account_id(value if value is None else str(value)),
         "floor_usd": lambda value: parse_usd(value, what="floor_usd"),
-        "min_runway_days": lambda value: value is None or parse_usd(value, what="min_runway_days"),
+        "min_runway_days": lambda value: value is None or _parse_days(value),
     }
     for key, check in checks.items():
-        if news.get(key) == UNKNOWN:
+        if _unknown(news.get(key)):
             continue
         try:
             check(news.get(key))
         except (CloudflareBillingError, ValueError) as error:
             failures.append(CheckFailure(key, str(error)))
     for key in ("on_breach", "on_error"):
-        if news.get(key, "fail") not in MODES:
+        if not _unknown(news.get(key)) and news.get(key, "fail") not in MODES:
             failures.append(CheckFailure(key, f"{key} must be 'fail' or 'warn', not {news.get(key)!r}"))
     return failures
 
@@ -154,7 +169,7 @@ def observe(news: Mapping[str, Any], olds: Mapping[str, Any]) -> tuple[dict[str,
         balance,
         floor_usd,
         require_auto_topup=bool(news.get("require_auto_topup")),
-        min_runway_days=None if news.get("min_runway_days") is None else parse_usd(news["min_runway_days"]),
+        min_runway_days=None if news.get("min_runway_days") is None else _parse_days(news["min_runway_days"]),
         runway=_runway_of(state),
     )
     if not problems:

@@ -51,7 +51,8 @@ def judge(
         problems.append(f"auto top-up must be on with a threshold of at least {format_usd(floor_usd)}")
     days = runway.days_until_floor if runway is not None else None
     if min_runway_days is not None and days is not None and days < min_runway_days:
-        problems.append(f"at the current spend the floor is {days:.1f} days away, under the {min_runway_days} required")
+        required = f"{min_runway_days.normalize():f}"
+        problems.append(f"at the current spend the floor is {days:.1f} days away, under the {required} required")
     return problems
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from decimal import Decimal
 from typing import Any
 
@@ -13,9 +15,11 @@ from hypothesis import strategies as st
 
 import pulumi_cf_billing
 from pulumi_cf_billing import MalformedResponseError, ServerError
+from pulumi_cf_billing._functions import _result
 from pulumi_cf_billing._money import cents_to_usd, format_usd, parse_usd
 from pulumi_cf_billing._pacing import RequestPacer
 from pulumi_cf_billing._protocol import parse_response, retry_after_seconds
+from pulumi_cf_billing._serialize import credit_balance_to_dict
 
 from .conftest import ACCOUNT
 
@@ -136,3 +140,14 @@ def test_public_api_is_pinned() -> None:
     }  # fmt: skip
     missing = [name for name in pulumi_cf_billing.__all__ if not hasattr(pulumi_cf_billing, name)]
     assert missing == []
+
+
+def test_function_results_copy_and_pickle_but_do_not_change() -> None:
+    body = json.dumps({"success": True, "result": {"balance": 4999.5, "topup_config": {"amount": 2000}}}).encode()
+    result = _result(credit_balance_to_dict(parse_response(200, httpx.Headers(), body, ACCOUNT)))
+    for copied in (copy.deepcopy(result), pickle.loads(pickle.dumps(result))):  # noqa: S301  # our own bytes
+        assert copied == result
+        assert copied.topup_config.amount_usd == 20
+        assert type(copied.topup_config).__name__ == "GetCreditBalanceTopupConfigResult"
+    with pytest.raises(TypeError, match="read-only"):
+        result.update(balance=0)

@@ -1,0 +1,567 @@
+"""``CreditBalanceGuardProvider`` inside Pulumi's real dynamic-provider host, driven over gRPC as the engine drives it.
+
+Each test starts ``python -m pulumi.dynamic`` (the host the engine starts for Python dynamic
+providers), configures it with stack config holding a sentinel token and the fake's base URL, and
+calls Check, Diff, Create, Read, Update and Delete with the ``__provider`` a program would send.
+A new host stands for a new ``pulumi`` run: the host keeps its provider, its configuration and
+its cache of reads for the life of its process, as it does in a real run.
+
+Every response is searched for the sentinel token, and so is the host's stderr when it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import pickletools
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from pulumi_cf_billing import _guard_provider
+from pulumi_cf_billing._guard_provider import CreditBalanceGuardProvider
+from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
+
+from .conftest import ACCOUNT, SENTINEL_TOKEN
+
+SENTINEL = SENTINEL_TOKEN
+URN = "urn:pulumi:stack::project::pulumi-python:dynamic/cf-billing:CreditBalanceGuard::guard"
+RPC_TIMEOUT_S = 20.0
+# Pulumi's wire encoding of a secret value (sdk/go/common/resource/sig): a map with this signature key.
+SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+PROVIDER = serialize_provider(CreditBalanceGuardProvider())
+
+
+class Host:
+    """One ``python -m pulumi.dynamic`` process and a gRPC stub to it, speaking plain dicts."""
+
+    def __init__(self, stderr_path: Path, env: dict[str, str]) -> None:
+        self.stderr_path = stderr_path
+        with stderr_path.open("wb") as stderr:
+            self.process = subprocess.Popen(  # our own interpreter, fixed arguments
+                [sys.executable, "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, stderr=stderr, env=env
+            )
+        assert self.process.stdout is not None
+        first_line = self.process.stdout.readline()  # the host prints its port once it is serving
+        if not first_line.strip().isdigit():
+            self.stop()
+            pytest.fail(f"the provider host did not start: {first_line!r}\n{self.stderr_text()}")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{int(first_line)}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        self.loop = asyncio.new_event_loop()
+        self.stopped = False
+
+    # -- the engine's calls -------------------------------------------------------------------
+
+    def configure(self, config: dict[str, Any]) -> None:
+        args = struct_pb2.Struct()
+        args.update(config)
+        self._call("Configure", provider_pb2.ConfigureRequest(args=args, acceptSecrets=True, acceptResources=True))
+
+    def check(self, news: dict[str, Any], olds: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Any]]:
+        request = provider_pb2.CheckRequest(urn=URN, olds=self._struct(olds or {}), news=self._struct(news))
+        response = self._call("Check", request)
+        return rpc.deserialize_properties(response.inputs, True), list(response.failures)
+
+    def diff(self, olds: dict[str, Any], news: dict[str, Any], id_: str = "credit-guard-1") -> Any:
+        request = provider_pb2.DiffRequest(id=id_, urn=URN, olds=self._struct(olds), news=self._struct(news))
+        return self._call("Diff", request)
+
+    def create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        response = self._call("Create", provider_pb2.CreateRequest(urn=URN, properties=self._struct(props)))
+        return response.id, rpc.deserialize_properties(response.properties)
+
+    def read(self, id_: str, props: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        request = provider_pb2.ReadRequest(id=id_, urn=URN, properties=self._struct(props), inputs=self._struct(props))
+        response = self._call("Read", request)
+        outputs = rpc.deserialize_properties(response.properties)
+        return response.id, outputs, rpc.deserialize_properties(response.inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        request = provider_pb2.UpdateRequest(id=id_, urn=URN, olds=self._struct(olds), news=self._struct(news))
+        outputs: dict[str, Any] = rpc.deserialize_properties(self._call("Update", request).properties)
+        return outputs
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._call("Delete", provider_pb2.DeleteRequest(id=id_, urn=URN, properties=self._struct(props)))
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _struct(self, props: dict[str, Any]) -> struct_pb2.Struct:
+        struct: struct_pb2.Struct = self.loop.run_until_complete(rpc.serialize_properties(props, {}))
+        return struct
+
+    def _call(self, method: str, request: Any) -> Any:
+        try:
+            response = getattr(self.stub, method)(request, timeout=RPC_TIMEOUT_S)
+        except grpc.RpcError as error:
+            if SENTINEL in str(error):
+                pytest.fail(f"the host's {method} error carries the token", pytrace=False)
+            raise
+        assert SENTINEL.encode() not in response.SerializeToString(), f"the host's {method} response carries the token"
+        return response
+
+    def stderr_text(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def stop(self) -> str:
+        """Stop the host (idempotent) and return its stderr."""
+        if not self.stopped:
+            self.stopped = True
+            if hasattr(self, "channel"):
+                self.channel.close()
+                self.loop.close()
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            assert self.process.stdout is not None
+            self.process.stdout.close()
+        return self.stderr_text()
+
+
+HostFactory = Callable[..., Host]
+
+
+@pytest.fixture
+def api(fake_cloudflare_api: FakeCloudflareAPI) -> FakeCloudflareAPI:
+    """The fake with one account at $49.99 and the sentinel token granted to it."""
+    fake_cloudflare_api.add_account(ACCOUNT, balance_cents=4999)
+    fake_cloudflare_api.add_token(SENTINEL)
+    return fake_cloudflare_api
+
+
+@pytest.fixture
+def start_host(api: FakeCloudflareAPI, tmp_path: Path) -> Iterator[HostFactory]:
+    """Start a configured host, as one ``pulumi`` run does; every host is stopped and its stderr checked."""
+    hosts: list[Host] = []
+    # Only the stack config handed to configure() may hold credentials: none come from the environment.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLOUDFLARE_", "PULUMI_CONFIG"))}
+
+    def start(config: dict[str, Any] | None = None) -> Host:
+        host = Host(tmp_path / f"host-{len(hosts)}.stderr", env)
+        hosts.append(host)
+        default = {"cloudflare:apiToken": SENTINEL, "cloudflare:baseUrl": api.base_url}
+        host.configure(default if config is None else config)
+        return host
+
+    yield start
+    for host in hosts:
+        stderr = host.stop()
+        assert SENTINEL not in stderr, "the host wrote the token to stderr"
+        assert "Traceback" not in stderr, f"the host wrote a traceback to stderr:\n{stderr}"
+
+
+def guard(**overrides: Any) -> dict[str, Any]:
+    """The inputs a program's ``CreditBalanceGuard`` sends (unset ones are left out, as Pulumi does)."""
+    inputs = {
+        "account_id": ACCOUNT,
+        "floor_usd": 40,
+        "require_auto_topup": False,
+        "on_breach": "fail",
+        "on_error": "fail",
+        "credentials_namespace": "cloudflare",
+        "__provider": PROVIDER,
+    }
+    return {key: value for key, value in (inputs | overrides).items() if value is not None}
+
+
+def earlier(state: dict[str, Any], ago: timedelta) -> dict[str, Any]:
+    """``state`` as a run ``ago`` earlier would have left it."""
+    shifted = {key: _iso(datetime.fromisoformat(state[key]) - ago) for key in ("checked_at", "baseline_at")}
+    return state | shifted
+
+
+def observation(balance_usd: float, baseline_usd: float, baseline_at: datetime, **inputs: Any) -> dict[str, Any]:
+    """What an earlier check recorded, as the engine hands it back in ``olds``."""
+    return guard(**inputs) | {
+        "balance": balance_usd * 100,
+        "balance_usd": balance_usd,
+        "has_default_payment_method": True,
+        "payment_method": {"brand": "visa", "last4": "4242"},
+        "topup_config": {"amount": 2000, "threshold": 1000, "amount_usd": 20, "threshold_usd": 10},
+        "first_topup_success": True,
+        "checked_at": _iso(baseline_at),
+        "baseline_balance_usd": baseline_usd,
+        "baseline_at": _iso(baseline_at),
+        "status": "ok",
+        "message": "an earlier message",
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def assert_recent(timestamp: str) -> None:
+    moment = datetime.fromisoformat(timestamp)
+    assert moment.tzinfo is not None
+    assert timedelta(seconds=-2) <= datetime.now(UTC) - moment <= timedelta(seconds=30)
+
+
+def assert_one_clean_line(reason: str) -> None:
+    assert "\n" not in reason
+    assert "Traceback" not in reason
+    assert SENTINEL not in reason
+
+
+# -- check -------------------------------------------------------------------------------
+
+
+def test_below_the_floor_check_fails_with_one_clean_line(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    inputs, failures = start_host().check(guard(floor_usd=50))
+
+    assert [failure.property for failure in failures] == ["floor_usd"]
+    reason = failures[0].reason
+    assert_one_clean_line(reason)
+    assert reason.startswith("CreditBalanceGuard: ")
+    assert ACCOUNT in reason
+    assert "balance $49.99 is below the floor $50.00" in reason
+    assert "auto top-up of $20.00 when under $10.00" in reason
+    assert inputs == guard(floor_usd=50)  # no observation is recorded for a failed check
+    assert api.request_count() == 1
+
+
+def test_above_the_floor_check_returns_the_inputs_and_the_observation(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    inputs, failures = start_host().check(guard(floor_usd="$40"))
+
+    assert failures == []
+    observed = {key: inputs.pop(key) for key in ("checked_at", "baseline_at")}
+    assert inputs == guard(floor_usd="$40") | {
+        "balance": 4999,
+        "balance_usd": 49.99,
+        "has_default_payment_method": True,
+        "payment_method": {"brand": "visa", "last4": "4242"},
+        "topup_config": {"amount": 2000, "threshold": 1000, "amount_usd": 20, "threshold_usd": 10},
+        "first_topup_success": True,
+        "baseline_balance_usd": 49.99,
+        "status": "ok",
+        "message": "balance $49.99 is at or above the floor $40.00",
+    }  # spend_usd_per_day and days_until_floor are unknown (None) at first sight, so left out
+    assert_recent(observed["checked_at"])
+    assert observed["baseline_at"] == observed["checked_at"]
+    assert api.request_count() == 1
+
+
+def test_the_balance_exactly_at_the_floor_passes(start_host: HostFactory) -> None:
+    inputs, failures = start_host().check(guard(floor_usd=49.99))
+
+    assert failures == []
+    assert inputs["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop", "expected"),
+    [
+        pytest.param({"account_id": "not-an-account"}, "account_id", "is not a Cloudflare account id", id="account"),
+        pytest.param({"account_id": None}, "account_id", "No Cloudflare account id was given", id="no-account"),
+        pytest.param({"account_id": 12345}, "account_id", "is not a Cloudflare account id", id="number-account"),
+        pytest.param({"floor_usd": "lots"}, "floor_usd", "floor_usd must be a number of US dollars", id="floor"),
+        pytest.param({"floor_usd": -1}, "floor_usd", "floor_usd must be a non-negative number", id="negative"),
+        pytest.param({"min_runway_days": "soon"}, "min_runway_days", "a non-negative number of days", id="runway"),
+        pytest.param({"on_breach": "explode"}, "on_breach", "on_breach must be 'fail' or 'warn'", id="on-breach"),
+        pytest.param({"on_error": "ignore"}, "on_error", "on_error must be 'fail' or 'warn'", id="on-error"),
+    ],
+)
+def test_check_refuses_bad_inputs_before_any_request(
+    api: FakeCloudflareAPI, start_host: HostFactory, overrides: dict[str, Any], prop: str, expected: str
+) -> None:
+    inputs, failures = start_host().check(guard(**overrides))
+
+    assert [failure.property for failure in failures] == [prop]
+    assert expected in failures[0].reason
+    assert_one_clean_line(failures[0].reason)
+    assert inputs == guard(**overrides)
+    assert api.request_count() == 0
+
+
+@pytest.mark.parametrize("unknown", ["account_id", "floor_usd", "min_runway_days", "on_breach"])
+def test_an_unknown_input_in_preview_is_checked_later_without_a_request(
+    api: FakeCloudflareAPI, start_host: HostFactory, unknown: str
+) -> None:
+    inputs, failures = start_host().check(guard(**{unknown: rpc.UNKNOWN}))
+
+    assert failures == []
+    assert isinstance(inputs.pop(unknown), Unknown)  # handed back to the engine still unknown
+    assert inputs == guard(**{unknown: None})
+    assert api.request_count() == 0
+
+
+# -- runway ------------------------------------------------------------------------------
+
+
+def test_runway_is_measured_from_the_baseline_of_an_earlier_check(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    api.accounts[ACCOUNT].balance_cents = 5000
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+
+    inputs, failures = start_host().check(guard(), olds=observation(60, 60, two_days_ago))
+
+    assert failures == []
+    assert inputs["balance_usd"] == 50
+    assert inputs["baseline_balance_usd"] == 60
+    assert inputs["baseline_at"] == _iso(two_days_ago)
+    # $10 spent in two days (plus the seconds this test takes): $5 a day, and $10 above a $40 floor is 2 days.
+    assert inputs["spend_usd_per_day"] == pytest.approx(5.0, abs=1e-3)
+    assert inputs["days_until_floor"] == pytest.approx(2.0, abs=1e-3)
+    assert_recent(inputs["checked_at"])
+
+
+def test_a_rise_in_the_balance_is_a_top_up_that_starts_a_new_baseline(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    api.accounts[ACCOUNT].balance_cents = 5000
+
+    inputs, failures = start_host().check(guard(), olds=observation(30, 60, datetime.now(UTC) - timedelta(days=2)))
+
+    assert failures == []
+    assert inputs["baseline_balance_usd"] == 50
+    assert inputs["baseline_at"] == inputs["checked_at"]
+    assert_recent(inputs["baseline_at"])
+    assert "spend_usd_per_day" not in inputs
+    assert "days_until_floor" not in inputs
+
+
+@pytest.mark.parametrize(("on_breach", "fails"), [("fail", True), ("warn", False)])
+def test_too_short_a_runway_is_a_breach(
+    api: FakeCloudflareAPI, start_host: HostFactory, on_breach: str, fails: bool
+) -> None:
+    api.accounts[ACCOUNT].balance_cents = 5000
+    olds = observation(60, 60, datetime.now(UTC) - timedelta(days=2))
+
+    inputs, failures = start_host().check(guard(min_runway_days=3, on_breach=on_breach), olds=olds)
+
+    problem = "at the current spend the floor is 2.0 days away, under the 3"
+    if fails:
+        assert [failure.property for failure in failures] == ["floor_usd"]
+        assert problem in failures[0].reason
+        assert "balance $50.00, floor $40.00" in failures[0].reason
+        assert_one_clean_line(failures[0].reason)
+    else:
+        assert failures == []
+        assert inputs["status"] == "breach"
+        assert problem in inputs["message"]
+
+
+def test_a_runway_long_enough_passes(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    api.accounts[ACCOUNT].balance_cents = 5000
+    olds = observation(60, 60, datetime.now(UTC) - timedelta(days=2))
+
+    inputs, failures = start_host().check(guard(min_runway_days=1.5), olds=olds)
+
+    assert failures == []
+    assert inputs["status"] == "ok"
+
+
+def test_auto_top_up_can_be_required(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    api.accounts[ACCOUNT].disabled_reason = "card_declined"
+
+    _, failures = start_host().check(guard(require_auto_topup=True))
+
+    assert [failure.property for failure in failures] == ["floor_usd"]
+    reason = failures[0].reason
+    assert "auto top-up must be on with a threshold of at least $40.00" in reason
+    assert "auto top-up disabled (card_declined)" in reason
+    assert_one_clean_line(reason)
+
+
+# -- an unreadable balance -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on_error", ["fail", "warn"])
+def test_an_unreadable_balance_fails_closed_or_warns(
+    api: FakeCloudflareAPI, start_host: HostFactory, on_error: str
+) -> None:
+    api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
+    olds = observation(55, 60, datetime.now(UTC) - timedelta(days=1), on_error=on_error)
+
+    inputs, failures = start_host().check(guard(on_error=on_error), olds=olds)
+
+    if on_error == "fail":
+        assert [failure.property for failure in failures] == ["floor_usd"]
+        message = failures[0].reason
+    else:
+        assert failures == []
+        assert inputs["status"] == "unreadable"
+        message = inputs["message"]
+        # The last observation is carried over, so the state still shows what was last seen.
+        assert (inputs["balance_usd"], inputs["baseline_balance_usd"]) == (55, 60)
+        assert inputs["checked_at"] == olds["checked_at"]
+    assert message.startswith(f"CreditBalanceGuard: could not read the AI Gateway balance of account {ACCOUNT}: ")
+    assert_one_clean_line(message)
+
+
+def test_without_credentials_the_check_fails_closed_with_what_to_do(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    host = start_host({"cloudflare:baseUrl": api.base_url})
+
+    _, failures = host.check(guard())
+
+    assert [failure.property for failure in failures] == ["floor_usd"]
+    assert "No Cloudflare credentials are configured" in failures[0].reason
+    assert "cloudflare:apiToken" in failures[0].reason
+    assert_one_clean_line(failures[0].reason)
+    assert api.request_count() == 0
+
+
+def test_credentials_can_come_as_a_secret_and_from_another_namespace(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    host = start_host({"billing-b:apiToken": SECRET_SIG | {"value": SENTINEL}, "billing-b:baseUrl": api.base_url})
+
+    inputs, failures = host.check(guard(credentials_namespace="billing-b"))
+
+    assert failures == []
+    assert inputs["balance_usd"] == 49.99
+
+
+# -- the resource lifecycle ----------------------------------------------------------------
+
+
+def test_create_records_the_checked_state_without_a_request(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    host = start_host()
+    checked, _ = host.check(guard())
+
+    id_, state = host.create(checked)
+
+    assert id_.startswith("credit-guard-")
+    assert state == checked
+    assert api.request_count() == 1
+
+
+def test_an_unchanged_balance_in_the_next_run_shows_no_diff(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    first_run = start_host()
+    checked, _ = first_run.check(guard())
+    id_, state = first_run.create(checked)
+    an_hour = timedelta(hours=1)
+
+    rechecked, failures = start_host().check(guard(), olds=earlier(checked, an_hour))
+    diff = start_host().diff(earlier(state, an_hour), rechecked, id_)
+
+    assert failures == []
+    assert rechecked == earlier(checked, an_hour)  # nothing new observed: the earlier observation stands
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+    assert api.request_count() == 2
+
+
+def test_a_changed_balance_in_the_next_run_shows_a_diff_and_update_records_it(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    first_run = start_host()
+    checked, _ = first_run.check(guard())
+    id_, state = first_run.create(checked)
+    a_day = timedelta(days=1)
+    api.accounts[ACCOUNT].balance_cents = 4499
+
+    next_run = start_host()
+    rechecked, failures = next_run.check(guard(), olds=earlier(checked, a_day))
+    diff = next_run.diff(earlier(state, a_day), rechecked, id_)
+    updated = next_run.update(id_, earlier(state, a_day), rechecked)
+
+    assert failures == []
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(diff.replaces) == []
+    assert updated == rechecked
+    assert (updated["balance"], updated["balance_usd"]) == (4499, 44.99)
+    assert updated["baseline_balance_usd"] == 49.99
+    assert updated["baseline_at"] == earlier(state, a_day)["baseline_at"]
+    assert updated["spend_usd_per_day"] == pytest.approx(5.0, abs=1e-3)
+    assert updated["days_until_floor"] == pytest.approx(0.998, abs=1e-3)
+    assert_recent(updated["checked_at"])
+
+
+def test_a_changed_floor_shows_a_diff(start_host: HostFactory) -> None:
+    host = start_host()
+    checked, _ = host.check(guard())
+    _, state = host.create(checked)
+
+    rechecked, _ = host.check(guard(floor_usd=45), olds=checked)
+
+    assert host.diff(state, rechecked).changes == provider_pb2.DiffResponse.DIFF_SOME
+
+
+def test_refresh_observes_again_and_records_a_breach_without_failing(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    first_run = start_host()
+    checked, _ = first_run.check(guard())
+    id_, state = first_run.create(checked)
+    api.accounts[ACCOUNT].balance_cents = 3000
+
+    read_id, outputs, inputs = start_host().read(id_, earlier(state, timedelta(days=1)))
+
+    assert read_id == id_
+    assert (outputs["balance"], outputs["balance_usd"]) == (3000, 30)
+    assert outputs["status"] == "breach"
+    assert "balance $30.00 is below the floor $40.00" in outputs["message"]
+    assert outputs["spend_usd_per_day"] == pytest.approx(19.99, abs=1e-2)
+    assert inputs == outputs
+    assert outputs["__provider"] == PROVIDER
+    assert api.request_count() == 2
+
+
+def test_delete_makes_no_request_even_without_credentials(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    first_run = start_host()
+    checked, _ = first_run.check(guard())
+    id_, state = first_run.create(checked)
+    requests = api.request_count()
+
+    start_host({}).delete(id_, state)
+
+    assert api.request_count() == requests == 1
+
+
+# -- no credential anywhere ----------------------------------------------------------------
+
+
+def test_the_host_writes_nothing_of_the_token_after_a_full_lifecycle(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    host = start_host()
+    checked, _ = host.check(guard())
+    id_, state = host.create(checked)
+    host.check(guard(floor_usd=50), olds=checked)
+    api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
+    host.check(guard(on_error="warn"), olds=checked)
+    host.read(id_, state)
+    host.delete(id_, state)
+
+    stderr = host.stop()
+
+    assert SENTINEL not in stderr
+    assert SENTINEL not in repr(state)
+
+
+def test_the_provider_is_pickled_by_reference_with_no_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_guard_provider, "_stack_config", {})
+    provider = CreditBalanceGuardProvider()
+    provider.configure(ConfigureRequest(Config({"cloudflare:apiToken": SENTINEL}, "project")))
+
+    serialized = serialize_provider(provider)
+
+    assert serialized == PROVIDER  # configure() left nothing on the object
+    raw = base64.b64decode(serialized, validate=True)
+    assert SENTINEL.encode() not in raw
+    assert len(raw) < 200
+    strings = [arg for _, arg, _ in pickletools.genops(raw) if isinstance(arg, str)]
+    assert strings == ["pulumi_cf_billing._guard_provider", "CreditBalanceGuardProvider"]
