@@ -28,6 +28,8 @@ class SingleFlightCache(Generic[T]):
 
     def get(self, key: Hashable, ttl_s: float, compute: Callable[[], T]) -> T:
         """The cached or in-flight result for ``key``, else ``compute()`` shared with concurrent callers."""
+        if ttl_s <= 0:
+            return compute()
         future, owner = self._claim(key, ttl_s)
         if owner:
             self._settle(key, future, compute)
@@ -35,6 +37,8 @@ class SingleFlightCache(Generic[T]):
 
     async def get_async(self, key: Hashable, ttl_s: float, compute: Callable[[], Awaitable[T]]) -> T:
         """Like :meth:`get`, for a coroutine function."""
+        if ttl_s <= 0:
+            return await compute()
         future, owner = self._claim(key, ttl_s)
         if owner:
             try:
@@ -52,11 +56,10 @@ class SingleFlightCache(Generic[T]):
         now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
-            if ttl_s > 0 and entry is not None and (not entry[0].done() or entry[1] > now):
+            if entry is not None and (not entry[0].done() or entry[1] > now):
                 return entry[0], False
             future: Future[T] = Future()
-            if ttl_s > 0:
-                self._entries[key] = (future, now + ttl_s)
+            self._entries[key] = (future, now + ttl_s)
             return future, True
 
     def _settle(self, key: Hashable, future: Future[T], compute: Callable[[], T]) -> None:

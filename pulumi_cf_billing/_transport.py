@@ -1,9 +1,12 @@
-"""The httpx edge: perform a :class:`Send`, translate httpx's failures into ours in exactly one place."""
+"""The httpx edge: perform a :class:`Send`, translate httpx's failures into ours in exactly one place.
+
+A failure reading the body (a dropped connection, a truncated body) surfaces inside ``client.send``,
+which reads the whole response, so the ``except`` around it sees every failure httpx can raise.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
@@ -23,23 +26,23 @@ def http_timeout(timeout: Timeout) -> httpx.Timeout:
     return httpx.Timeout(timeout.attempt_s, connect=timeout.connect_s)
 
 
-@contextmanager
-def translate_transport_errors(account_id: str, effect: Send) -> Iterator[None]:
-    """Turn any httpx failure into a :class:`TransportError` that names the account and the host only."""
-    host = httpx.URL(effect.request.url).host
-    try:
-        yield
-    except httpx.TimeoutException:
-        raise TransportError(
-            f"Cloudflare ({host}) did not answer within {effect.timeout_s:.1f} s for account {account_id}.",
-            account_id=account_id,
-        ) from None
-    except httpx.HTTPError as error:
-        raise TransportError(
-            f"The connection to {host} failed for account {account_id} ({type(error).__name__}). "
-            "Check the network, proxy settings and the base URL.",
-            account_id=account_id,
-        ) from None
+def transport_error(error: httpx.HTTPError, account_id: str, effect: Send) -> TransportError:
+    """The one translation of an httpx failure: a :class:`TransportError` naming the account and host only."""
+    if isinstance(error, httpx.TimeoutException):
+        message = (
+            f"Cloudflare ({_host(effect)}) did not answer within {effect.timeout_s:.1f} s for account {account_id}."
+        )
+    else:
+        message = (
+            f"The connection to {_host(effect)} failed for account {account_id} ({type(error).__name__}). "
+            "Check the network, proxy settings and the base URL."
+        )
+    return TransportError(message, account_id=account_id)
+
+
+def _host(effect: Send) -> str:
+    # Parsed only when a message needs it: the URL is the same on every request.
+    return httpx.URL(effect.request.url).host
 
 
 def performer(client: httpx.Client, account_id: str, sleep: Callable[[float], object]) -> Callable[[Effect], Outcome]:
@@ -50,11 +53,10 @@ def performer(client: httpx.Client, account_id: str, sleep: Callable[[float], ob
             sleep(effect.seconds)
             return None
         try:
-            with translate_transport_errors(account_id, effect):
-                reply = client.send(_build(client, effect))
-                return Response(reply.status_code, reply.headers, reply.content)
-        except TransportError as error:
-            return error
+            reply = client.send(_build(client, effect))
+        except httpx.HTTPError as error:
+            return transport_error(error, account_id, effect)
+        return Response(reply.status_code, reply.headers, reply.content)
 
     return perform
 
@@ -74,11 +76,10 @@ def async_performer(
             await sleep(effect.seconds)
             return None
         try:
-            with translate_transport_errors(account_id, effect):
-                reply = await client.send(_build(client, effect))
-                return Response(reply.status_code, reply.headers, reply.content)
-        except TransportError as error:
-            return error
+            reply = await client.send(_build(client, effect))
+        except httpx.HTTPError as error:
+            return transport_error(error, account_id, effect)
+        return Response(reply.status_code, reply.headers, reply.content)
 
     return perform
 

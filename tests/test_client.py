@@ -380,3 +380,40 @@ def test_http_client_can_be_injected(fake_cloudflare_api: FakeCloudflareAPI) -> 
             client.get(ACCOUNT)
         assert not http.is_closed
         assert http.get(fake_cloudflare_api.base_url).status_code == 404
+
+
+def _httpx_failures() -> list[type[httpx.HTTPError]]:
+    found: list[type[httpx.HTTPError]] = []
+    pending: list[type[httpx.HTTPError]] = [httpx.HTTPError]
+    while pending:
+        kind = pending.pop()
+        pending.extend(kind.__subclasses__())
+        if kind is not httpx.HTTPStatusError and issubclass(kind, httpx.RequestError):
+            found.append(kind)
+    return found
+
+
+@pytest.mark.parametrize("failure", _httpx_failures(), ids=lambda kind: kind.__name__)
+def test_every_httpx_failure_becomes_a_transport_error(clock: FakeClock, failure: type[httpx.RequestError]) -> None:
+    """Transport-level mock: these are faults a real server cannot produce on purpose (DNS, TLS, proxies)."""
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise failure(f"simulated {failure.__name__}", request=request)
+
+    with httpx.Client(transport=httpx.MockTransport(fail)) as http:
+        client = CreditBalanceClient(
+            api_token=SENTINEL_TOKEN,
+            environ={},
+            http_client=http,
+            clock=clock,
+            sleep=clock.sleep,
+            cache_ttl_s=0,
+            rng=random.Random(1),
+        )
+        with pytest.raises(TransportError) as caught:
+            client.get(ACCOUNT)
+    assert caught.value.account_id == ACCOUNT
+    assert "api.cloudflare.com" in str(caught.value)
+    assert SENTINEL_TOKEN not in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert ("did not answer" in str(caught.value)) is issubclass(failure, httpx.TimeoutException)

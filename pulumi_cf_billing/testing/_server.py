@@ -75,6 +75,7 @@ class FakeServer(ThreadingHTTPServer):
     """The HTTP server; it tracks open connections so that stopping it closes them at once."""
 
     daemon_threads = True
+    request_queue_size = 128  # fleets open dozens of connections at once; the default 5 overflows
 
     def __init__(self, address: tuple[str, int], hooks: ServerHooks) -> None:
         """Bind and listen on ``address``; call :meth:`serve_forever` to start answering."""
