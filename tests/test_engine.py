@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,12 +186,18 @@ def test_destroy_makes_no_api_call(stack: LocalStack, fake_cloudflare_api: FakeC
 
 def test_a_newer_build_of_this_package_changes_nothing(stack: LocalStack, tmp_path: Path) -> None:
     stack.up()
-    newer = _virtualenv_with_newer_build(tmp_path / "newer-venv")
-    stack.use_virtualenv(newer)
-    result = stack.run("preview", "--expect-no-changes", "--diff", "--stack", stack.stack, check=False)
-    assert result.returncode == 0, result.output
-    up = stack.up()
-    assert "ai-credits" not in up.stdout.split("Resources:")[0] or "updated" not in up.stdout
+    before = _guard_state(stack)
+    stack.use_virtualenv(_virtualenv_with_newer_build(tmp_path / "newer-venv"))
+    preview = stack.run("preview", "--expect-no-changes", "--diff", "--stack", stack.stack, check=False)
+    assert preview.returncode == 0, preview.output
+    stack.up()
+    after = _guard_state(stack)
+    assert (after["id"], after["modified"], after["inputs"]) == (before["id"], before["modified"], before["inputs"])
+
+
+def _guard_state(stack: LocalStack) -> dict[str, Any]:
+    exported = json.loads(stack.run("stack", "export", "--stack", stack.stack).stdout)
+    return next(r for r in exported["deployment"]["resources"] if r["urn"].endswith("::ai-credits"))
 
 
 def _virtualenv_with_newer_build(path: Path) -> Path:
@@ -202,4 +209,11 @@ def _virtualenv_with_newer_build(path: Path) -> Path:
     package = site / "pulumi_cf_billing"
     shutil.copytree(REPO / "pulumi_cf_billing", package, ignore=shutil.ignore_patterns("__pycache__"))
     (package / "_version.py").write_text('__version__ = "99.0.0"\n')
+    version = subprocess.run(  # noqa: S603  # the interpreter just created
+        [str(path / "bin" / "python"), "-c", "import pulumi_cf_billing; print(pulumi_cf_billing.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == "99.0.0"
     return path
