@@ -214,6 +214,7 @@ def _virtualenv_with_newer_build(path: Path) -> Path:
         capture_output=True,
         text=True,
         check=True,
+        cwd=path,
     )
     assert version.stdout.strip() == "99.0.0"
     return path

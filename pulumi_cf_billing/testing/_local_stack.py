@@ -53,13 +53,7 @@ class LocalStack:
         self.state = work_dir / "state"
         self.stack = stack
         self.timeout_s = timeout_s
-        shutil.copytree(
-            project_dir,
-            self.project,
-            ignore=shutil.ignore_patterns(
-                ".venv", ".git", "__pycache__", "Pulumi.*.yaml", "tests", "benchmarks", "tools"
-            ),
-        )
+        _copy_project(project_dir, self.project)
         self.use_virtualenv(virtualenv)
         self.state.mkdir(parents=True, exist_ok=True)
         self.env = {
@@ -115,3 +109,20 @@ class LocalStack:
     def state_files_text(self) -> str:
         """Every file of the backend (state, history, backups) as one text, for leak checks."""
         return "\n".join(p.read_text(errors="replace") for p in self.state.rglob("*") if p.is_file())
+
+
+def _copy_project(source: Path, target: Path) -> None:
+    """Copy ``Pulumi.yaml`` and the program its ``main:`` names (else the whole folder), nothing else.
+
+    Copying only the program keeps a source checkout of a library out of the program's import path,
+    so the program runs the library installed in its virtualenv.
+    """
+    manifest = (source / "Pulumi.yaml").read_text()
+    main = next((line.split(":", 1)[1].strip() for line in manifest.splitlines() if line.startswith("main:")), None)
+    skip = shutil.ignore_patterns(".venv", "__pycache__", "Pulumi.*.yaml")
+    if main is None:
+        shutil.copytree(source, target, ignore=skip)
+        return
+    target.mkdir(parents=True)
+    shutil.copy2(source / "Pulumi.yaml", target / "Pulumi.yaml")
+    shutil.copytree(source / main, target / main, ignore=skip)
