@@ -4,6 +4,8 @@ Money on Cloudflare's wire is US cents; every name that carries dollars ends in 
 The public API is what this module exports; everything in ``_modules`` is private.
 """
 
+from typing import TYPE_CHECKING
+
 from ._assertions import require_credit_balance
 from ._client import AsyncCreditBalanceClient, CreditBalanceClient
 from ._credentials import Credentials
@@ -30,11 +32,13 @@ from ._functions import (
     get_credit_balance,
     get_credit_balance_output,
 )
-from ._guard import CreditBalanceGuard
 from ._models import CreditBalance, PaymentMethod, TopupConfig
 from ._money import cents_to_usd, format_usd
 from ._retry import RetryPolicy, Timeout
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._guard import CreditBalanceGuard
 
 __all__ = [
     "APIError",
@@ -70,3 +74,12 @@ __all__ = [
     "get_credit_balance_output",
     "require_credit_balance",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The guard needs pulumi.dynamic, which loads dill (~6 ms): only programs that declare a guard pay.
+    if name == "CreditBalanceGuard":
+        from ._guard import CreditBalanceGuard  # noqa: PLC0415
+
+        return CreditBalanceGuard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
