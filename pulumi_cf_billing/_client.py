@@ -79,7 +79,8 @@ class _BaseClient(Generic[H]):
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311  # backoff jitter, not cryptography
         self._cache = _SHARED_CACHE if clock is time.monotonic else SingleFlightCache(clock)
-        self._pacer = pacer_for(f"{self.credentials.fingerprint}@{self.base_url}")
+        self._fingerprint = self.credentials.fingerprint  # a SHA-256 per read would cost more than the cache saves
+        self._pacer = pacer_for(f"{self._fingerprint}@{self.base_url}")
         self._http: H = http_client if http_client is not None else self._new_http_client()
         self._owns_http = http_client is None
 
@@ -94,7 +95,7 @@ class _BaseClient(Generic[H]):
             request, account, timeout=self.timeout, retry=self.retry,
             clock=self._clock, rng=self._rng, pacer=self._pacer,
         )  # fmt: skip
-        return account, (account, self.credentials.fingerprint, self.base_url), flow
+        return account, (account, self._fingerprint, self.base_url), flow
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, credentials={self.credentials!r})"

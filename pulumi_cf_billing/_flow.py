@@ -16,7 +16,7 @@ from ._exceptions import APIError
 from ._models import CreditBalance
 from ._pacing import RequestPacer
 from ._protocol import Request, parse_response
-from ._retry import RetryPolicy, Timeout, deadline_exceeded
+from ._retry import RetryPolicy, Timeout, paced_out
 
 __all__ = ["Effect", "Flow", "Outcome", "Response", "Send", "Sleep", "read_balance"]
 
@@ -63,11 +63,11 @@ def read_balance(
 ) -> Flow:
     """Read one balance with pacing, retries and one overall deadline (``timeout.total_s``)."""
     deadline = clock() + timeout.total_s
-    last: APIError | None = None
     for attempt in range(1, retry.max_attempts + 1):
-        wait = pacer.reserve(clock())
-        if wait >= deadline - clock():
-            raise deadline_exceeded(account_id, last)
+        remaining = deadline - clock()
+        wait = pacer.reserve(clock(), within_s=remaining)
+        if wait >= remaining:
+            raise paced_out(account_id, wait, remaining)
         if wait > 0:
             yield Sleep(wait)
         outcome = yield Send(request, min(timeout.attempt_s, deadline - clock()))
@@ -77,6 +77,5 @@ def read_balance(
             pacer.observe(outcome.headers, clock())
             return parse_response(outcome.status, outcome.headers, outcome.body, account_id)
         except APIError as error:
-            last = error
             yield Sleep(retry.delay_before_retry(error, attempt, deadline - clock(), rng))
     raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover

@@ -33,15 +33,20 @@ class RequestPacer:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def reserve(self, now: float) -> float:
-        """Reserve a send slot; returns how many seconds to wait before sending (0 to send now)."""
+    def reserve(self, now: float, within_s: float = float("inf")) -> float:
+        """Reserve a send slot; returns how many seconds to wait before sending (0 to send now).
+
+        When the first free slot is ``within_s`` seconds away or more, nothing is reserved and that
+        wait is returned, so the caller can give up without holding a slot it will not use.
+        """
         with self._lock:
             while self._sent and self._sent[0] <= now - self.window_s:
                 self._sent.popleft()
             at = max(now, self._paused_until)
             if len(self._sent) >= self.limit:
                 at = max(at, self._sent[-self.limit] + self.window_s)
-            self._sent.append(at)
+            if at - now < within_s:
+                self._sent.append(at)
             return at - now
 
     def observe(self, headers: Mapping[str, str], now: float) -> None:

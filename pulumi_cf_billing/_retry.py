@@ -97,3 +97,15 @@ def deadline_exceeded(account_id: str | None, last: APIError | None) -> Deadline
         messages=() if last is None else last.messages,
         cf_ray=None if last is None else last.cf_ray,
     )
+
+
+def paced_out(account_id: str, wait_s: float, remaining_s: float) -> RateLimitedError:
+    """The error for a read that client-side pacing would delay past its deadline (nothing was sent)."""
+    return RateLimitedError(
+        f"Not sent: this token has used Cloudflare's allowance of 1,200 requests in 5 minutes (or the "
+        f"API said none remain), and the next slot for account {account_id} opens in {wait_s:.0f} s, after "
+        f"the deadline ({remaining_s:.1f} s left). Try again in {wait_s:.0f} s; going over would block the "
+        "token for 5 minutes.",
+        retry_after_s=wait_s,
+        account_id=account_id,
+    )

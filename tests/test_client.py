@@ -340,8 +340,10 @@ def test_pacing_obeys_the_servers_ratelimit_header(fake_cloudflare_api: FakeClou
     with client_for(fake_cloudflare_api, clock) as client:
         for _ in range(3):
             client.get(ACCOUNT)
-        with pytest.raises(DeadlineExceededError):
+        with pytest.raises(RateLimitedError, match="Not sent") as caught:
             client.get(ACCOUNT)
+    assert caught.value.retry_after_s is not None
+    assert caught.value.retry_after_s > 200
     # The third answer said no requests remain: the fourth was never sent, so no 429 was earned.
     assert fake_cloudflare_api.request_count(ACCOUNT) == 3
 

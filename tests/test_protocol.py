@@ -119,6 +119,13 @@ def test_pacer_never_lets_more_than_the_limit_into_a_window() -> None:
     assert waits == [0, 0, 0, 10, 10, 10, 20]
 
 
+def test_pacer_reserves_nothing_it_would_not_use() -> None:
+    pacer = RequestPacer(limit=1, window_s=10)
+    assert pacer.reserve(0.0) == 0
+    assert pacer.reserve(1.0, within_s=5) == 9
+    assert pacer.reserve(1.0) == 9
+
+
 def test_pacer_pauses_when_the_server_says_nothing_remains() -> None:
     pacer = RequestPacer()
     pacer.observe(httpx.Headers({"ratelimit": '"default";r=0;t=42'}), now=100.0)
