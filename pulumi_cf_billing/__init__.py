@@ -4,9 +4,9 @@ Money on Cloudflare's wire is US cents; every name that carries dollars ends in 
 The public API is what this module exports; everything in ``_modules`` is private.
 """
 
+import importlib
 from typing import TYPE_CHECKING
 
-from ._assertions import require_credit_balance
 from ._client import AsyncCreditBalanceClient, CreditBalanceClient
 from ._credentials import Credentials
 from ._exceptions import (
@@ -24,20 +24,21 @@ from ._exceptions import (
     ServerError,
     TransportError,
 )
-from ._functions import (
-    AwaitableGetCreditBalanceResult,
-    GetCreditBalancePaymentMethodResult,
-    GetCreditBalanceResult,
-    GetCreditBalanceTopupConfigResult,
-    get_credit_balance,
-    get_credit_balance_output,
-)
 from ._models import CreditBalance, PaymentMethod, TopupConfig
 from ._money import cents_to_usd, format_usd
 from ._retry import RetryPolicy, Timeout
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._assertions import require_credit_balance
+    from ._functions import (
+        AwaitableGetCreditBalanceResult,
+        GetCreditBalancePaymentMethodResult,
+        GetCreditBalanceResult,
+        GetCreditBalanceTopupConfigResult,
+        get_credit_balance,
+        get_credit_balance_output,
+    )
     from ._guard import CreditBalanceGuard
 
 __all__ = [
@@ -76,10 +77,24 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # The guard needs pulumi.dynamic, which loads dill (~6 ms): only programs that declare a guard pay.
-    if name == "CreditBalanceGuard":
-        from ._guard import CreditBalanceGuard  # noqa: PLC0415
+# The Pulumi surface loads on first use: the client and the CLI never pay for it, and the guard's
+# pulumi.dynamic brings in dill. Programs see no difference.
+_PULUMI_SURFACE = {
+    "AwaitableGetCreditBalanceResult": "_functions",
+    "CreditBalanceGuard": "_guard",
+    "GetCreditBalancePaymentMethodResult": "_functions",
+    "GetCreditBalanceResult": "_functions",
+    "GetCreditBalanceTopupConfigResult": "_functions",
+    "get_credit_balance": "_functions",
+    "get_credit_balance_output": "_functions",
+    "require_credit_balance": "_assertions",
+}
 
-        return CreditBalanceGuard
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> object:
+    module = _PULUMI_SURFACE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
