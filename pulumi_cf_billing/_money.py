@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["CENTS_PER_USD", "cents_to_usd", "format_usd", "parse_usd", "usd_to_cents"]
+__all__ = ["CENTS_PER_USD", "cents_to_usd", "format_usd", "parse_usd"]
 
 CENTS_PER_USD = Decimal(100)
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
@@ -21,11 +21,6 @@ _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 def cents_to_usd(cents: Decimal) -> Decimal:
     """Convert an amount in US cents to exact US dollars (``4999.5`` -> ``49.995``)."""
     return cents / CENTS_PER_USD
-
-
-def usd_to_cents(usd: Decimal) -> Decimal:
-    """Convert exact US dollars to US cents (``49.995`` -> ``4999.5``)."""
-    return usd * CENTS_PER_USD
 
 
 def parse_usd(value: object, *, what: str = "amount") -> Decimal:

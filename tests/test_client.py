@@ -6,6 +6,7 @@ import asyncio
 import logging
 import pickle
 import random
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -55,6 +56,15 @@ def test_reads_the_balance_in_cents_with_exact_dollars(fake_cloudflare_api: Fake
     assert balance.payment_method is not None
     assert balance.payment_method.last4 == "4242"
     assert balance.raw["balance"] == Decimal("4999.5")
+
+
+def test_last_failed_at_has_a_utc_datetime_companion(fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    fake_cloudflare_api.add_account(ACCOUNT, last_failed_at_ms=1_790_000_000_500, topup_error="card declined")
+    with client_for(fake_cloudflare_api) as client:
+        topup = client.get(ACCOUNT).topup_config
+    assert topup.last_failed_at == 1_790_000_000_500
+    assert topup.last_failed_at_datetime == datetime(2026, 9, 21, 14, 13, 20, 500000, tzinfo=UTC)
+    assert topup.error == "card declined"
 
 
 @pytest.mark.parametrize(
