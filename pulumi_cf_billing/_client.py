@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -81,8 +82,18 @@ class _BaseClient(Generic[H]):
         self._cache = _SHARED_CACHE if clock is time.monotonic else SingleFlightCache(clock)
         self._fingerprint = self.credentials.fingerprint  # a SHA-256 per read would cost more than the cache saves
         self._pacer = pacer_for(f"{self._fingerprint}@{self.base_url}")
-        self._http: H = http_client if http_client is not None else self._new_http_client()
-        self._owns_http = http_client is None
+        self._given_http: H | None = http_client
+        self._own_http: H | None = None
+        self._http_lock = threading.Lock()
+
+    def _http(self) -> H:
+        """The httpx client: the one given, else one made on first use (a shared read needs none)."""
+        if self._given_http is not None:
+            return self._given_http
+        with self._http_lock:
+            if self._own_http is None:
+                self._own_http = self._new_http_client()
+            return self._own_http
 
     def _new_http_client(self) -> H:
         raise NotImplementedError
@@ -119,13 +130,13 @@ class CreditBalanceClient(_BaseClient[httpx.Client]):
     def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
         account, key, flow = self._prepare(account_id)
-        perform = performer(self._http, account, self._sleep or time.sleep)
-        return self._cache.get(key, self.cache_ttl_s, lambda: drive(flow, perform))
+        sleep = self._sleep or time.sleep
+        return self._cache.get(key, self.cache_ttl_s, lambda: drive(flow, performer(self._http(), account, sleep)))
 
     def close(self) -> None:
         """Close the connection pool, if this client opened it."""
-        if self._owns_http:
-            self._http.close()
+        if self._own_http is not None:
+            self._own_http.close()
 
     def __enter__(self) -> CreditBalanceClient:
         return self
@@ -145,7 +156,7 @@ class AsyncCreditBalanceClient(_BaseClient[httpx.AsyncClient]):
 
     async def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
-        return await self._get_with(self._http, account_id)
+        return await self._get_with(None, account_id)
 
     async def get_many(
         self,
@@ -178,10 +189,14 @@ class AsyncCreditBalanceClient(_BaseClient[httpx.AsyncClient]):
             await asyncio.gather(*(worker(pools[i % len(pools)]) for i in range(workers)))
         return [result for result in results if result is not None]
 
-    async def _get_with(self, http: httpx.AsyncClient, account_id: str | None) -> CreditBalance:
+    async def _get_with(self, http: httpx.AsyncClient | None, account_id: str | None) -> CreditBalance:
         account, key, flow = self._prepare(account_id)
-        perform = async_performer(http, account, self._sleep or asyncio.sleep)
-        return await self._cache.get_async(key, self.cache_ttl_s, lambda: drive_async(flow, perform))
+        sleep = self._sleep or asyncio.sleep
+
+        def read() -> Awaitable[CreditBalance]:
+            return drive_async(flow, async_performer(http or self._http(), account, sleep))
+
+        return await self._cache.get_async(key, self.cache_ttl_s, read)
 
     @asynccontextmanager
     async def _fleet_pools(self, workers: int) -> AsyncIterator[list[httpx.AsyncClient]]:
@@ -191,8 +206,8 @@ class AsyncCreditBalanceClient(_BaseClient[httpx.AsyncClient]):
         one pool of 50 spends milliseconds per request on it, several small pools do not.
         """
         count = -(-workers // FLEET_POOL_SIZE)
-        if not self._owns_http or count <= 1:
-            yield [self._http]
+        if self._given_http is not None or count <= 1:
+            yield [self._http()]
             return
         tls = httpx.create_ssl_context(trust_env=True)  # loaded once, not once per pool
         limits = httpx.Limits(max_connections=FLEET_POOL_SIZE, max_keepalive_connections=FLEET_POOL_SIZE)
@@ -205,8 +220,8 @@ class AsyncCreditBalanceClient(_BaseClient[httpx.AsyncClient]):
 
     async def aclose(self) -> None:
         """Close the connection pool, if this client opened it."""
-        if self._owns_http:
-            await self._http.aclose()
+        if self._own_http is not None:
+            await self._own_http.aclose()
 
     async def __aenter__(self) -> AsyncCreditBalanceClient:
         return self
