@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pulumi
 
-from ._client import CreditBalanceClient
 from ._exceptions import CloudflareBillingError
 from ._models import CreditBalance
 from ._money import parse_usd
-from ._settings import program_config, resolve_account_id, resolve_settings
+from ._program import read_in_program
 from ._verdict import breach_message, judge
 
 __all__ = ["require_credit_balance"]
@@ -33,12 +32,7 @@ def require_credit_balance(
     """
     try:
         floor = parse_usd(floor_usd, what="floor_usd")
-        settings = resolve_settings(
-            program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url
-        )
-        account = resolve_account_id(program_config, account_id)
-        with CreditBalanceClient(account_id=account, credentials=settings.credentials, base_url=settings.base_url) as c:
-            balance = c.get()
+        balance = read_in_program(account_id, api_token=api_token, api_key=api_key, email=email, base_url=base_url)
     except (CloudflareBillingError, ValueError) as error:
         raise pulumi.RunError(f"{SUBJECT}: {error}") from None
     problems = judge(balance, floor, require_auto_topup=require_auto_topup)

@@ -14,10 +14,9 @@ from typing import Any, Generic, NoReturn, TypeVar, overload
 
 import pulumi
 
-from ._client import CreditBalanceClient
 from ._exceptions import CloudflareBillingError
+from ._program import read_in_program
 from ._serialize import credit_balance_to_dict
-from ._settings import program_config, resolve_account_id, resolve_settings
 
 __all__ = [
     "AwaitableGetCreditBalanceResult",
@@ -108,17 +107,6 @@ def _result(data: dict[str, Any]) -> AwaitableGetCreditBalanceResult:
     )
 
 
-def _client_options(
-    account_id: str | None, api_token: str | None, api_key: str | None, email: str | None, base_url: str | None
-) -> dict[str, Any]:
-    settings = resolve_settings(program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url)
-    return {
-        "account_id": resolve_account_id(program_config, account_id),
-        "credentials": settings.credentials,
-        "base_url": settings.base_url,
-    }
-
-
 def get_credit_balance(
     account_id: str | None = None,
     opts: pulumi.InvokeOptions | None = None,
@@ -138,10 +126,12 @@ def get_credit_balance(
     return _read(account_id, api_token, api_key, email, base_url)
 
 
-def _read(*arguments: Any) -> AwaitableGetCreditBalanceResult:
-    """One read with the settings resolved from ``(account_id, api_token, api_key, email, base_url)``."""
-    with _as_run_error(), CreditBalanceClient(**_client_options(*arguments)) as client:
-        return _result(credit_balance_to_dict(client.get()))
+def _read(
+    account_id: str | None, api_token: str | None, api_key: str | None, email: str | None, base_url: str | None
+) -> AwaitableGetCreditBalanceResult:
+    with _as_run_error():
+        balance = read_in_program(account_id, api_token=api_token, api_key=api_key, email=email, base_url=base_url)
+    return _result(credit_balance_to_dict(balance))
 
 
 def get_credit_balance_output(
