@@ -6,12 +6,14 @@ guard fails its check with one line, and nothing that depends on it is created o
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
 
 from ._guard_provider import OUTPUT_KEYS, CreditBalanceGuardProvider
+from ._program import observe_in_program
 from ._settings import CREDENTIALS_NAMESPACE, program_config, resolve_account_id
 
 __all__ = ["CreditBalanceGuard"]
@@ -20,7 +22,9 @@ __all__ = ["CreditBalanceGuard"]
 class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="CreditBalanceGuard"):
     """Fails the deployment when an account's AI Gateway credits are below ``floor_usd`` US dollars.
 
-    Every preview and up reads the live balance. Options:
+    Every preview and up reads the live balance, once per account and run: the program reads it
+    (sharing the request of ``get_credit_balance*`` for the same account) and the provider judges that
+    reading; ``pulumi refresh`` has the provider read it again. Options:
 
     - ``require_auto_topup``: also fail unless auto top-up is on, not disabled, with a threshold of
       at least the floor;
@@ -66,14 +70,19 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
         credentials_namespace: str = CREDENTIALS_NAMESPACE,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        account = account_id or resolve_account_id(program_config)
         inputs: dict[str, Any] = {
-            "account_id": account_id or resolve_account_id(program_config),
+            "account_id": account,
             "floor_usd": floor_usd,
             "require_auto_topup": require_auto_topup,
             "min_runway_days": min_runway_days,
             "on_breach": on_breach,
             "on_error": on_error,
             "credentials_namespace": credentials_namespace,
+            # Read here, in a worker thread, sharing the program's one request for this account.
+            "observed": pulumi.Output.from_input(account).apply(
+                lambda known: asyncio.to_thread(observe_in_program, known, credentials_namespace)
+            ),
         }
         super().__init__(CreditBalanceGuardProvider(), resource_name, {**inputs, **dict.fromkeys(OUTPUT_KEYS)}, opts)
         pulumi.Output.all(self.status, self.message).apply(self._warn)

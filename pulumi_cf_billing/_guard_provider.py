@@ -2,17 +2,20 @@
 
 All judging happens in ``check()``: it is the one place where a failure reaches the user as one
 clean line instead of a Python traceback, and it runs in both ``pulumi preview`` and ``pulumi up``.
-``check()`` reads the live balance and returns the user's inputs plus the observation; ``diff()``
-compares them with state, so an unchanged balance shows no diff; ``create()``/``update()`` only
-record; ``read()`` (``pulumi refresh``) observes again; ``delete()`` makes no API call.
+``check()`` judges the live balance the program read for it (the ``observed`` input, so one run asks
+Cloudflare once per account; without it, ``check()`` reads the balance itself) and returns the
+user's inputs plus the observation; ``diff()`` compares them with state, so an unchanged balance
+shows no diff; ``create()``/``update()`` only record; ``read()`` (``pulumi refresh``) reads the
+balance again; ``delete()`` makes no API call.
 
 The provider object holds nothing: it is pickled into state by reference to this module, so no
-credential can be inside it and upgrading this package does not change it. Credentials are read
-at call time from the stack config handed to ``configure()`` or from the environment.
+credential can be inside it and upgrading this package does not change it. When it reads itself,
+credentials come at call time from the stack config handed to ``configure()`` or the environment.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -36,7 +39,7 @@ from ._client import CreditBalanceClient
 from ._exceptions import CloudflareBillingError
 from ._models import CreditBalance
 from ._money import format_usd, parse_usd
-from ._protocol import validate_account_id
+from ._protocol import parse_response, validate_account_id
 from ._serialize import credit_balance_to_dict, json_number
 from ._settings import CREDENTIALS_NAMESPACE, resolve_settings
 from ._verdict import Runway, breach_message, judge, measure_runway
@@ -62,6 +65,7 @@ OBSERVED_KEYS = (
     "topup_config",
     "first_topup_success",
 )
+OBSERVED_INPUT = "observed"  # the program's reading, {"result": ...} or {"error": ...}; see _program.py
 RUNWAY_KEYS = ("checked_at", "baseline_balance_usd", "baseline_at", "spend_usd_per_day", "days_until_floor")
 OUTPUT_KEYS = (*OBSERVED_KEYS, *RUNWAY_KEYS, "status", "message")
 
@@ -79,7 +83,7 @@ class CreditBalanceGuardProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = _validate(news)
-        if failures or any(_unknown(news.get(key)) for key in INPUT_KEYS):
+        if failures or any(_unknown(news.get(key)) for key in (*INPUT_KEYS, OBSERVED_INPUT)):
             return CheckResult(news, failures)
         state, failure = observe(news, _olds)
         if failure is not None:
@@ -181,9 +185,20 @@ def observe(news: Mapping[str, Any], olds: Mapping[str, Any]) -> tuple[dict[str,
 
 
 def _read(news: Mapping[str, Any]) -> CreditBalance:
+    observed = news.get(OBSERVED_INPUT)
+    if isinstance(observed, Mapping):
+        return _from_program(observed, validate_account_id(str(news["account_id"])))
     settings = resolve_settings(_lookup, namespace=news.get("credentials_namespace") or CREDENTIALS_NAMESPACE)
     with CreditBalanceClient(credentials=settings.credentials, base_url=settings.base_url) as client:
         return client.get(news["account_id"])
+
+
+def _from_program(observed: Mapping[str, Any], account_id: str) -> CreditBalance:
+    """The program's reading: parsed by the protocol's own parser, or the error it met."""
+    if "result" not in observed:
+        raise CloudflareBillingError(str(observed.get("error")), account_id=account_id)
+    body = json.dumps({"success": True, "result": observed["result"]}).encode()
+    return parse_response(200, {}, body, account_id)
 
 
 def _lookup(key: str) -> str | None:

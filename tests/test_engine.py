@@ -124,7 +124,8 @@ def test_forbidden_or_unreachable_api_fails_clearly(stack: LocalStack, fake_clou
     stack.run("config", "set", "cloudflare:baseUrl", "http://127.0.0.1:9/client/v4", "--stack", stack.stack)
     unreachable = stack.run("preview", "--stack", stack.stack, check=False)
     assert unreachable.returncode != 0
-    assert "could not read the AI Gateway balance" in unreachable.output
+    # The example's outputs and its guard share one read, so whichever reports first says it.
+    assert "The connection to 127.0.0.1 failed for account " + ACCOUNT in unreachable.output
     # Only the 403 is sure to be free of Python noise: with the host unreachable, the program's own
     # read may still be retrying when the engine stops it, and Python prints that interruption.
     assert "Traceback" not in forbidden.output
@@ -218,3 +219,10 @@ def _virtualenv_with_newer_build(path: Path) -> Path:
     )
     assert version.stdout.strip() == "99.0.0"
     return path
+
+
+def test_one_run_asks_cloudflare_once_per_account(stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    stack.up()  # the outputs and the guard of the example read the same account
+    assert fake_cloudflare_api.request_count(ACCOUNT) == 1
+    stack.run("refresh", "--yes", "--skip-preview", "--stack", stack.stack)  # only the guard's provider reads
+    assert fake_cloudflare_api.request_count(ACCOUNT) == 2

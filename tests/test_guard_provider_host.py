@@ -565,3 +565,27 @@ def test_the_provider_is_pickled_by_reference_with_no_credential(monkeypatch: py
     assert len(raw) < 200
     strings = [arg for _, arg, _ in pickletools.genops(raw) if isinstance(arg, str)]
     assert strings == ["pulumi_cf_billing._guard_provider", "CreditBalanceGuardProvider"]
+
+
+def test_a_reading_from_the_program_is_judged_without_a_request(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    host = start_host()
+    reading = {"result": {"balance": 4999.5, "topup_config": {"amount": 2000, "threshold": 1000}}}
+    _, failures = host.check(guard(floor_usd=50, observed=reading))
+    assert "balance $49.995 is below the floor $50.00" in failures[0].reason
+    inputs, failures = host.check(guard(floor_usd="49.995", observed=reading))
+    assert failures == []
+    assert (inputs["balance"], inputs["status"]) == (4999.5, "ok")
+    assert api.request_count() == 0
+
+
+def test_an_error_the_program_met_fails_closed_with_its_message(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    reading = {"error": "The credentials may not read AI Gateway billing of account x (HTTP 403, code 10000)."}
+    _, failures = start_host().check(guard(floor_usd=50, observed=reading))
+    assert_one_clean_line(failures[0].reason)
+    assert "could not read the AI Gateway balance" in failures[0].reason
+    assert "HTTP 403, code 10000" in failures[0].reason
+    assert api.request_count() == 0

@@ -621,6 +621,9 @@ def test_the_guard_registers_its_options_and_no_credential(
     [guard] = [r for r in run.mocks.registered if r.typ == GUARD_TYPE]
     assert (guard.name, guard.custom) == ("guard", True)
     provider = guard.inputs.pop("__provider")
+    observed = guard.inputs.pop("observed")
+    assert observed["result"]["balance"] == 4999.5  # the program's reading, judged by the provider
+    assert SENTINEL not in repr(observed)
     assert guard.inputs == {
         "account_id": ACCOUNT,
         "floor_usd": 50,
@@ -633,7 +636,7 @@ def test_the_guard_registers_its_options_and_no_credential(
     assert SENTINEL not in repr(guard.inputs)
     assert isinstance(provider, str)  # not a secret: it holds nothing worth hiding
     assert_pickled_by_reference(provider)
-    assert api.request_count() == 0  # the program registers; the provider reads, in check()
+    assert api.request_count() == 1  # read once in the program; check() judges that reading
 
 
 def assert_pickled_by_reference(serialized: str) -> None:
