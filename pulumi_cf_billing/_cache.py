@@ -1,8 +1,12 @@
-"""Single-flight cache: one request per key within a short TTL, shared by every caller.
+"""Single-flight cache: one request per key within a TTL, shared by the callers of one cache object.
 
 Concurrent callers, threads and asyncio tasks alike, wait for the one request in flight.
-Successes are kept for ``ttl_s`` seconds; failures are shared only with the callers that
-were already waiting, never kept, so the next call tries again.
+Successes are kept for ``ttl_s`` seconds; failures are shared only with the callers that were
+already waiting, never kept, so the next call tries again.
+
+Cancellation-safe: the read of an async caller runs as a task of its own, so cancelling any caller
+(or its ``wait_for`` timing out) never cancels the read for the others. A sync caller interrupted
+mid-read (``KeyboardInterrupt``) gives the read up; the callers waiting on it start their own.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ __all__ = ["SingleFlightCache"]
 T = TypeVar("T")
 
 
+class _Abandoned(Exception):
+    """The caller doing the read was interrupted: nobody will settle this future, so claim again."""
+
+
 class SingleFlightCache(Generic[T]):
     """Maps a key to one shared result. ``clock`` is a monotonic clock in seconds."""
 
@@ -25,27 +33,36 @@ class SingleFlightCache(Generic[T]):
         self._clock = clock
         self._entries: dict[Hashable, tuple[Future[T], float]] = {}
         self._lock = threading.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()  # strong references to reads in flight
 
     def get(self, key: Hashable, ttl_s: float, compute: Callable[[], T]) -> T:
         """The cached or in-flight result for ``key``, else ``compute()`` shared with concurrent callers."""
         if ttl_s <= 0:
             return compute()
-        future, owner = self._claim(key, ttl_s)
-        if owner:
-            self._settle(key, future, compute)
-        return future.result()
+        while True:
+            future, owner = self._claim(key, ttl_s)
+            if owner:
+                self._settle(key, future, compute)
+            try:
+                return future.result()
+            except _Abandoned:
+                continue
 
     async def get_async(self, key: Hashable, ttl_s: float, compute: Callable[[], Awaitable[T]]) -> T:
         """Like :meth:`get`, for a coroutine function."""
         if ttl_s <= 0:
             return await compute()
-        future, owner = self._claim(key, ttl_s)
-        if owner:
+        while True:
+            future, owner = self._claim(key, ttl_s)
+            if owner:
+                task = asyncio.ensure_future(self._settle_async(key, future, compute))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             try:
-                future.set_result(await compute())
-            except BaseException as error:
-                self._fail(key, future, error)
-        return await asyncio.wrap_future(future)
+                # shield: a cancelled caller must not cancel the shared future under the others.
+                return await asyncio.shield(asyncio.wrap_future(future))
+            except _Abandoned:
+                continue
 
     def clear(self) -> None:
         """Forget every entry (in-flight requests still complete for their waiters)."""
@@ -64,9 +81,25 @@ class SingleFlightCache(Generic[T]):
 
     def _settle(self, key: Hashable, future: Future[T], compute: Callable[[], T]) -> None:
         try:
-            future.set_result(compute())
-        except BaseException as error:
+            value = compute()
+        except Exception as error:
             self._fail(key, future, error)
+        except BaseException:
+            self._fail(key, future, _Abandoned())
+            raise
+        else:
+            future.set_result(value)
+
+    async def _settle_async(self, key: Hashable, future: Future[T], compute: Callable[[], Awaitable[T]]) -> None:
+        try:
+            value = await compute()
+        except Exception as error:
+            self._fail(key, future, error)
+        except BaseException:
+            self._fail(key, future, _Abandoned())
+            raise
+        else:
+            future.set_result(value)
 
     def _fail(self, key: Hashable, future: Future[T], error: BaseException) -> None:
         with self._lock:

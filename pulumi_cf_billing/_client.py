@@ -1,14 +1,15 @@
 """The clients: :class:`CreditBalanceClient` (sync) and :class:`AsyncCreditBalanceClient`.
 
 Both are thin drivers of one code path (:func:`._flow.read_balance`); they differ only in the
-httpx client and the sleep they use. Reads are single-flight: within ``cache_ttl_s`` seconds,
-every read of the same account with the same credentials and base URL in this process shares
-one request, concurrent callers included.
+connection pool and the sleep they use. Each client owns its state: its connection pool, its
+rate-limit pacer and, with ``cache_ttl_s`` > 0, its single-flight cache. Two clients never share
+a reading.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import threading
@@ -18,14 +19,14 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-import httpx
+import httpcore
 
 from ._cache import SingleFlightCache
 from ._credentials import Credentials, environment_layer
-from ._exceptions import CloudflareBillingError
+from ._exceptions import ClientClosedError, CloudflareBillingError, ConfigurationError
 from ._flow import Flow, read_balance
 from ._models import CreditBalance
-from ._pacing import pacer_for
+from ._pacing import RequestPacer
 from ._protocol import (
     DEFAULT_BASE_URL,
     ENV_ACCOUNT_ID,
@@ -35,18 +36,17 @@ from ._protocol import (
     validate_base_url,
 )
 from ._retry import RetryPolicy, Timeout
-from ._transport import async_performer, drive, drive_async, http_timeout, performer
+from ._transport import async_performer, drive, drive_async, open_async_pool, open_pool, performer, tls_context
 
 __all__ = ["AsyncCreditBalanceClient", "CreditBalanceClient"]
 
-DEFAULT_CACHE_TTL_S = 60.0
+DEFAULT_CACHE_TTL_S = 0.0
 FLEET_POOL_SIZE = 8
-_SHARED_CACHE: SingleFlightCache[CreditBalance] = SingleFlightCache(time.monotonic)
 
-H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+P = TypeVar("P", httpcore.ConnectionPool, httpcore.AsyncConnectionPool)
 
 
-class _BaseClient(Generic[H]):
+class _BaseClient(Generic[P]):
     """Configuration shared by both clients; resolves everything before any request."""
 
     def __init__(
@@ -62,7 +62,6 @@ class _BaseClient(Generic[H]):
         retry: RetryPolicy | None = None,
         cache_ttl_s: float = DEFAULT_CACHE_TTL_S,
         environ: Mapping[str, str] | None = None,
-        http_client: H | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] | None = None,
         rng: random.Random | None = None,
@@ -73,33 +72,46 @@ class _BaseClient(Generic[H]):
         )
         self.base_url = validate_base_url(base_url or env.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
         self.default_account_id = account_id or env.get(ENV_ACCOUNT_ID)
-        self.timeout = timeout if isinstance(timeout, Timeout) else Timeout(total_s=timeout or 30.0)
+        self.timeout = timeout if isinstance(timeout, Timeout) else Timeout() if timeout is None else Timeout(timeout)
         self.retry = retry or RetryPolicy()
+        if isinstance(cache_ttl_s, bool) or not isinstance(cache_ttl_s, (int, float)) or math.isnan(cache_ttl_s):
+            raise ConfigurationError(f"cache_ttl_s must be a number of seconds; got {cache_ttl_s!r}.")
         self.cache_ttl_s = cache_ttl_s
+        self._environ = env
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311  # backoff jitter, not cryptography
-        self._cache = _SHARED_CACHE if clock is time.monotonic else SingleFlightCache(clock)
+        self._cache: SingleFlightCache[CreditBalance] = SingleFlightCache(clock)
         self._fingerprint = self.credentials.fingerprint  # a SHA-256 per read would cost more than the cache saves
-        self._pacer = pacer_for(f"{self._fingerprint}@{self.base_url}")
-        self._given_http: H | None = http_client
-        self._own_http: H | None = None
-        self._http_lock = threading.Lock()
+        self._pacer = RequestPacer()
+        self._pool: P | None = None
+        self._pool_lock = threading.Lock()
+        self._closed = False
 
-    def _http(self) -> H:
-        """The httpx client: the one given, else one made on first use (a shared read needs none)."""
-        if self._given_http is not None:
-            return self._given_http
-        with self._http_lock:
-            if self._own_http is None:
-                self._own_http = self._new_http_client()
-            return self._own_http
+    def _connections(self) -> P:
+        """The connection pool, opened on first use (a read answered from the cache needs none)."""
+        with self._pool_lock:
+            if self._closed:
+                raise ClientClosedError(
+                    f"This {type(self).__name__} was closed: make a new client, or read before closing it."
+                )
+            if self._pool is None:
+                self._pool = self._open_pool()
+            return self._pool
 
-    def _new_http_client(self) -> H:
+    def _open_pool(self) -> P:
         raise NotImplementedError
+
+    def _take_pool(self) -> P | None:
+        """Mark the client closed and hand over its pool, if it opened one, to be closed."""
+        with self._pool_lock:
+            self._closed, pool, self._pool = True, self._pool, None
+            return pool
 
     def _prepare(self, account_id: str | None) -> tuple[str, tuple[str, str, str], Flow]:
         """Validate the account and build its cache key and read flow, with no I/O."""
+        if self._closed:
+            self._connections()  # raises ClientClosedError
         account = validate_account_id(account_id or self.default_account_id)
         request = build_request(account, self.credentials, self.base_url)
         flow = read_balance(
@@ -112,31 +124,38 @@ class _BaseClient(Generic[H]):
         return f"{type(self).__name__}(base_url={self.base_url!r}, credentials={self.credentials!r})"
 
 
-class CreditBalanceClient(_BaseClient[httpx.Client]):
+class CreditBalanceClient(_BaseClient[httpcore.ConnectionPool]):
     """Reads AI Gateway credit balances synchronously.
 
     Credentials: ``api_token``, or ``api_key`` + ``email``, or ``credentials``; else the
     environment (``CLOUDFLARE_API_TOKEN``, or ``CLOUDFLARE_API_KEY`` + ``CLOUDFLARE_EMAIL``).
     ``base_url`` defaults to ``CLOUDFLARE_BASE_URL``, then ``https://api.cloudflare.com/client/v4``;
     ``account_id`` to ``CLOUDFLARE_ACCOUNT_ID``. ``timeout`` is the overall deadline of one read in
-    seconds (default 30), or a :class:`Timeout`. ``clock`` (monotonic seconds) and ``sleep`` are
-    injectable for tests (``sleep`` is awaited by the async client). Raises :class:`MissingCredentialsError` now,
-    before any request, when no credentials are found.
+    seconds (default 30), or a :class:`Timeout`: it bounds everything, connect, headers, body,
+    retries and waits, whatever the server does. ``cache_ttl_s`` (default 0: every call reads) keeps
+    a reading that long for this client only, and makes concurrent reads of one account share one
+    request. ``clock`` (monotonic seconds), ``sleep`` and ``rng`` are injectable for tests (``sleep``
+    is awaited by the async client). A proxy from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` is used,
+    except for a loopback base URL. Raises :class:`ConfigurationError` (such as
+    :class:`MissingCredentialsError`) now, before any request, for unusable settings.
     """
 
-    def _new_http_client(self) -> httpx.Client:
-        return httpx.Client(timeout=http_timeout(self.timeout), trust_env=True)
+    def _open_pool(self) -> httpcore.ConnectionPool:
+        return open_pool(self.base_url, self._environ)
 
     def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
         account, key, flow = self._prepare(account_id)
         sleep = self._sleep or time.sleep
-        return self._cache.get(key, self.cache_ttl_s, lambda: drive(flow, performer(self._http(), account, sleep)))
+        return self._cache.get(
+            key, self.cache_ttl_s, lambda: drive(flow, performer(self._connections(), account, sleep))
+        )
 
     def close(self) -> None:
-        """Close the connection pool, if this client opened it."""
-        if self._own_http is not None:
-            self._own_http.close()
+        """Close the connection pool. The client cannot read afterwards (:class:`ClientClosedError`)."""
+        pool = self._take_pool()
+        if pool is not None:
+            pool.close()
 
     def __enter__(self) -> CreditBalanceClient:
         return self
@@ -147,12 +166,11 @@ class CreditBalanceClient(_BaseClient[httpx.Client]):
         self.close()
 
 
-class AsyncCreditBalanceClient(_BaseClient[httpx.AsyncClient]):
+class AsyncCreditBalanceClient(_BaseClient[httpcore.AsyncConnectionPool]):
     """Reads AI Gateway credit balances with ``await``; same options as :class:`CreditBalanceClient`."""
 
-    def _new_http_client(self) -> httpx.AsyncClient:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-        return httpx.AsyncClient(timeout=http_timeout(self.timeout), limits=limits, trust_env=True)
+    def _open_pool(self) -> httpcore.AsyncConnectionPool:
+        return open_async_pool(self.base_url, self._environ, connections=100)
 
     async def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
@@ -168,17 +186,20 @@ class AsyncCreditBalanceClient(_BaseClient[httpx.AsyncClient]):
         """Read many accounts, at most ``concurrency`` at a time, paced under Cloudflare's rate limit.
 
         Returns one entry per account id, in the order given: the balance, or the error that
-        account failed with (one failure never hides the others). ``on_result`` is called as
-        each account finishes, for progress reports.
+        account failed with (one failure, a malformed id included, never hides the others).
+        ``on_result`` is called as each account finishes, for progress reports. Raises
+        :class:`ConfigurationError` when ``concurrency`` is not a whole number of at least 1.
         """
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigurationError(f"concurrency must be a whole number of at least 1; got {concurrency!r}.")
         ids = list(account_ids)
         results: list[CreditBalance | CloudflareBillingError | None] = [None] * len(ids)
         work = iter(enumerate(ids))  # shared by the workers; next() never awaits, so no lock is needed
 
-        async def worker(http: httpx.AsyncClient) -> None:
+        async def worker(pool: httpcore.AsyncConnectionPool) -> None:
             for index, account_id in work:
                 try:
-                    results[index] = await self._get_with(http, account_id)
+                    results[index] = await self._get_with(pool, account_id)
                 except CloudflareBillingError as error:
                     results[index] = error
                 if on_result is not None:
@@ -189,39 +210,39 @@ class AsyncCreditBalanceClient(_BaseClient[httpx.AsyncClient]):
             await asyncio.gather(*(worker(pools[i % len(pools)]) for i in range(workers)))
         return [result for result in results if result is not None]
 
-    async def _get_with(self, http: httpx.AsyncClient | None, account_id: str | None) -> CreditBalance:
+    async def _get_with(self, pool: httpcore.AsyncConnectionPool | None, account_id: str | None) -> CreditBalance:
         account, key, flow = self._prepare(account_id)
         sleep = self._sleep or asyncio.sleep
 
         def read() -> Awaitable[CreditBalance]:
-            return drive_async(flow, async_performer(http or self._http(), account, sleep))
+            return drive_async(flow, async_performer(pool or self._connections(), account, sleep))
 
         return await self._cache.get_async(key, self.cache_ttl_s, read)
 
     @asynccontextmanager
-    async def _fleet_pools(self, workers: int) -> AsyncIterator[list[httpx.AsyncClient]]:
+    async def _fleet_pools(self, workers: int) -> AsyncIterator[list[httpcore.AsyncConnectionPool]]:
         """Connection pools for ``workers`` concurrent reads, at most :data:`FLEET_POOL_SIZE` connections each.
 
         httpcore's pool bookkeeping grows with the square of its connections (encode/httpcore#1035):
         one pool of 50 spends milliseconds per request on it, several small pools do not.
         """
         count = -(-workers // FLEET_POOL_SIZE)
-        if self._given_http is not None or count <= 1:
-            yield [self._http()]
+        if count <= 1:
+            yield [self._connections()]
             return
-        tls = httpx.create_ssl_context(trust_env=True)  # loaded once, not once per pool
-        limits = httpx.Limits(max_connections=FLEET_POOL_SIZE, max_keepalive_connections=FLEET_POOL_SIZE)
-        timeout = http_timeout(self.timeout)
-        pools = [httpx.AsyncClient(timeout=timeout, limits=limits, verify=tls, trust_env=True) for _ in range(count)]
+        self._connections()  # raises ClientClosedError on a closed client
+        tls = tls_context(self.base_url)  # loaded once, not once per pool
+        pools = [open_async_pool(self.base_url, self._environ, FLEET_POOL_SIZE, tls) for _ in range(count)]
         try:
             yield pools
         finally:
             await asyncio.gather(*(pool.aclose() for pool in pools))
 
     async def aclose(self) -> None:
-        """Close the connection pool, if this client opened it."""
-        if self._own_http is not None:
-            await self._own_http.aclose()
+        """Close the connection pool. The client cannot read afterwards (:class:`ClientClosedError`)."""
+        pool = self._take_pool()
+        if pool is not None:
+            await pool.aclose()
 
     async def __aenter__(self) -> AsyncCreditBalanceClient:
         return self

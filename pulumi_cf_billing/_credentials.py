@@ -40,11 +40,11 @@ class Credentials:
 
     def __post_init__(self) -> None:
         for name in ("api_token", "api_key", "email"):
-            value = getattr(self, name)
-            if value is not None and (not value or not value.isprintable() or any(c.isspace() for c in value)):
+            problem = _problem(getattr(self, name))
+            if problem is not None:
                 raise ConfigurationError(
-                    f"The Cloudflare {name.replace('_', ' ')} is empty or holds whitespace or control "
-                    "characters; copy it again without spaces or line breaks."
+                    f"The Cloudflare {name.replace('_', ' ')} {problem}; copy it again, without spaces, line "
+                    "breaks or typographic characters (the value is not shown)."
                 )
         if self.api_token is None and (self.api_key is None) != (self.email is None):
             given, missing = ("API key", "email") if self.email is None else ("email", "API key")
@@ -99,6 +99,20 @@ class Credentials:
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("Credentials cannot be pickled: they must never be written to disk or state.")
+
+
+def _problem(value: str | None) -> str | None:
+    """What makes ``value`` unusable in an HTTP header, or ``None``. Never quotes the value."""
+    if value is None:
+        return None
+    if not value:
+        return "is empty"
+    if not value.isascii():
+        where = next(index for index, char in enumerate(value) if not char.isascii())
+        return f"holds a non-ASCII character at position {where + 1} (a copy-paste artefact?)"
+    if not value.isprintable() or any(char.isspace() for char in value):
+        return "holds whitespace or control characters"
+    return None
 
 
 def environment_layer(environ: Mapping[str, str]) -> dict[str, str | None]:

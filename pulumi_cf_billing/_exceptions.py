@@ -3,22 +3,25 @@
 The tree::
 
     CloudflareBillingError             base: every error this library raises
-    ├── ConfigurationError             wrong input, found before any request is sent
+    ├── ConfigurationError             wrong input, found before any request is sent (also a ValueError)
     │   ├── MissingCredentialsError    no API token, no API key + email
     │   └── InvalidAccountIdError      not 32 hexadecimal characters, or no account id at all
+    ├── ClientClosedError              a client used after ``close()``
     └── APIError                       the balance could not be read from the API
         ├── AuthenticationError        credentials refused (401; codes 9106, 9109, 1000, 6003, 6111, 9103)
         ├── PermissionDeniedError      credentials valid, but not for this account (403; code 10000)
         ├── AccountNotFoundError       no such account, or a path Cloudflare cannot route (404; 7003, 7000)
         ├── RateLimitedError           too many requests (429), ``retry_after_s`` says when to come back
         ├── ServerError                Cloudflare failed (5xx)
-        ├── MalformedResponseError     an answer that is not the documented envelope
-        └── TransportError             no answer: connection refused or dropped, DNS, TLS
+        ├── MalformedResponseError     not the documented envelope: bad JSON, absurd numbers, over 1 MiB
+        └── TransportError             no answer: connection refused or dropped, DNS, TLS, proxy
             └── DeadlineExceededError  no answer within the overall deadline
 
 Every ``APIError`` carries the ``account_id``, the HTTP ``status`` (``None`` when no response
 arrived), Cloudflare's error ``codes`` and ``messages``, and the ``cf_ray`` id of the response
-when there was one. Messages say what to do next. No exception ever holds a credential.
+when there was one. Messages say what to do next. No exception ever holds a credential, and
+server text in messages is cleaned of control characters. Nothing from the network or from
+configuration escapes as anything but one of these.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ __all__ = [
     "APIError",
     "AccountNotFoundError",
     "AuthenticationError",
+    "ClientClosedError",
     "CloudflareBillingError",
     "ConfigurationError",
     "DeadlineExceededError",
@@ -57,8 +61,15 @@ class CloudflareBillingError(Exception):
         return self.message
 
 
-class ConfigurationError(CloudflareBillingError):
-    """The input is wrong; nothing was sent. Fix the configuration and run again."""
+class ConfigurationError(CloudflareBillingError, ValueError):
+    """The input is wrong; nothing was sent. Fix the configuration and run again.
+
+    Also a ``ValueError``, as a wrong argument is in Python.
+    """
+
+
+class ClientClosedError(CloudflareBillingError):
+    """The client was used after ``close()``/``aclose()``: make a new client, or keep this one open."""
 
 
 class MissingCredentialsError(ConfigurationError):

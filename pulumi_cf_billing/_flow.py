@@ -18,15 +18,19 @@ from ._pacing import RequestPacer
 from ._protocol import Request, parse_response
 from ._retry import RetryPolicy, Timeout, paced_out
 
-__all__ = ["Effect", "Flow", "Outcome", "Response", "Send", "Sleep", "read_balance"]
+__all__ = ["Effect", "EffectResult", "Flow", "Response", "Send", "Sleep", "read_balance"]
 
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Effect: perform ``request`` within ``timeout_s`` seconds."""
+    """Effect: perform ``request`` within ``timeout_s`` seconds, all of it: connect, headers and body.
+
+    ``connect_timeout_s`` (at most ``timeout_s``) bounds opening the connection.
+    """
 
     request: Request
     timeout_s: float
+    connect_timeout_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +50,9 @@ class Response:
 
 
 Effect = Send | Sleep
-Outcome = Response | APIError | None
+EffectResult = Response | APIError | None
 """What a driver sends back: a Response or the APIError a Send failed with; None after a Sleep."""
-Flow = Generator[Effect, Outcome, CreditBalance]
+Flow = Generator[Effect, EffectResult, CreditBalance]
 
 
 def read_balance(
@@ -70,7 +74,8 @@ def read_balance(
             raise paced_out(account_id, wait, remaining)
         if wait > 0:
             yield Sleep(wait)
-        outcome = yield Send(request, min(timeout.attempt_s, deadline - clock()))
+        left = deadline - clock()
+        outcome = yield Send(request, min(timeout.attempt_s, left), min(timeout.connect_s, left))
         try:
             if not isinstance(outcome, Response):
                 raise outcome or AssertionError("the driver answers Send with a Response or an APIError")

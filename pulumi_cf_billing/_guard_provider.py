@@ -15,7 +15,6 @@ credentials come at call time from the stack config handed to ``configure()`` or
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ from ._money import format_usd, parse_usd
 from ._protocol import parse_response, validate_account_id
 from ._serialize import credit_balance_to_dict, json_number
 from ._settings import CREDENTIALS_NAMESPACE, resolve_settings
+from ._text import clean
 from ._verdict import Runway, breach_message, judge, measure_runway
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "CreditBalanceGuardProvider"]
@@ -65,8 +65,10 @@ OBSERVED_KEYS = (
     "topup_config",
     "first_topup_success",
 )
-OBSERVED_INPUT = "observed"  # the program's reading, {"result": ...} or {"error": ...}; see _program.py
+OBSERVED_INPUT = "observed"  # the program's reading, {"result": <JSON text>} or {"error": ...}; see _program.py
 RUNWAY_KEYS = ("checked_at", "baseline_balance_usd", "baseline_at", "spend_usd_per_day", "days_until_floor")
+RECOMPUTED_KEYS = ("spend_usd_per_day", "days_until_floor")
+"""Recomputed from the baseline at every check, so they move with time alone: not a reason for a diff."""
 OUTPUT_KEYS = (*OBSERVED_KEYS, *RUNWAY_KEYS, "status", "message")
 
 # The stack config from configure(), kept in the host process only: never on the pickled provider.
@@ -91,7 +93,8 @@ class CreditBalanceGuardProvider(ResourceProvider):
         return CheckResult({**news, **state}, [])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in (*INPUT_KEYS, *OUTPUT_KEYS) if not _same(_olds.get(key), _news.get(key))]
+        compared = [key for key in (*INPUT_KEYS, *OUTPUT_KEYS) if key not in RECOMPUTED_KEYS]
+        changed = [key for key in compared if not _same(_olds.get(key), _news.get(key))]
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -158,8 +161,14 @@ def _validate(news: Mapping[str, Any]) -> list[CheckFailure]:
     return failures
 
 
-def observe(news: Mapping[str, Any], olds: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """Read the balance and judge it. Returns the state to record and the failure text, if the deploy must stop."""
+def observe(
+    news: Mapping[str, Any], olds: Mapping[str, Any], now: datetime | None = None
+) -> tuple[dict[str, Any], str | None]:
+    """Read the balance and judge it at ``now`` (default: the current UTC time).
+
+    Returns the state to record and the failure text, if the deploy must stop. Every failure to
+    read, whatever its cause, goes through ``on_error``.
+    """
     floor_usd = parse_usd(news["floor_usd"])
     try:
         balance = _read(news)
@@ -168,7 +177,7 @@ def observe(news: Mapping[str, Any], olds: Mapping[str, Any]) -> tuple[dict[str,
         carried = {key: olds.get(key) for key in (*OBSERVED_KEYS, *RUNWAY_KEYS)}
         state = {**carried, "status": "unreadable", "message": message}
         return state, (message if news.get("on_error", "fail") == "fail" else None)
-    state = _observation(balance, floor_usd, olds)
+    state = _observation(balance, floor_usd, olds, now or datetime.now(UTC))
     problems = judge(
         balance,
         floor_usd,
@@ -194,10 +203,11 @@ def _read(news: Mapping[str, Any]) -> CreditBalance:
 
 
 def _from_program(observed: Mapping[str, Any], account_id: str) -> CreditBalance:
-    """The program's reading: parsed by the protocol's own parser, or the error it met."""
-    if "result" not in observed:
-        raise CloudflareBillingError(str(observed.get("error")), account_id=account_id)
-    body = json.dumps({"success": True, "result": observed["result"]}).encode()
+    """The program's reading (JSON text of Cloudflare's result), parsed by the protocol's own parser, or its error."""
+    result = observed.get("result")
+    if not isinstance(result, str):
+        raise CloudflareBillingError(clean(str(observed.get("error"))), account_id=account_id)
+    body = b'{"success":true,"result":' + result.encode() + b"}"
     return parse_response(200, {}, body, account_id)
 
 
@@ -207,26 +217,28 @@ def _lookup(key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _observation(balance: CreditBalance, floor_usd: Decimal, olds: Mapping[str, Any]) -> dict[str, Any]:
-    """The observed fields plus runway; carried over unchanged when the balance and top-up are unchanged."""
+def _observation(balance: CreditBalance, floor_usd: Decimal, olds: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The observed fields plus runway, recomputed from the baseline at every check.
+
+    ``checked_at`` is when the observed fields last changed: kept while they are unchanged.
+    """
     observed = {key: value for key, value in credit_balance_to_dict(balance).items() if key in OBSERVED_KEYS}
-    if all(_same(olds.get(key), observed[key]) for key in OBSERVED_KEYS) and olds.get("checked_at"):
-        return {**observed, **{key: olds.get(key) for key in RUNWAY_KEYS}}
-    now = datetime.now(UTC)
+    unchanged = all(_same(olds.get(key), observed[key]) for key in OBSERVED_KEYS) and olds.get("checked_at")
+    changed_at = str(olds["checked_at"]) if unchanged else now.isoformat(timespec="seconds")
     previous = olds.get("balance_usd")
     if previous is None or olds.get("baseline_at") is None or balance.balance_usd > Decimal(str(previous)):
         # First sight, or the balance rose: a top-up. Start a new baseline.
-        return {**observed, **_runway_state(now, balance.balance_usd, now, Runway())}
+        return {**observed, **_runway_state(changed_at, balance.balance_usd, now, Runway())}
     baseline_at = datetime.fromisoformat(olds["baseline_at"])
     days = Decimal((now - baseline_at).total_seconds()) / Decimal(86400)
     baseline_usd = Decimal(str(olds["baseline_balance_usd"]))
     runway = measure_runway(balance.balance_usd, floor_usd, baseline_usd, days)
-    return {**observed, **_runway_state(now, baseline_usd, baseline_at, runway)}
+    return {**observed, **_runway_state(changed_at, baseline_usd, baseline_at, runway)}
 
 
-def _runway_state(now: datetime, baseline_usd: Decimal, baseline_at: datetime, runway: Runway) -> dict[str, Any]:
+def _runway_state(changed_at: str, baseline_usd: Decimal, baseline_at: datetime, runway: Runway) -> dict[str, Any]:
     return {
-        "checked_at": now.isoformat(timespec="seconds"),
+        "checked_at": changed_at,
         "baseline_balance_usd": json_number(baseline_usd),
         "baseline_at": baseline_at.isoformat(timespec="seconds"),
         "spend_usd_per_day": _rounded(runway.spend_usd_per_day),

@@ -8,7 +8,7 @@ US dollars, computed by :mod:`._money`. Unknown fields are tolerated and kept in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -32,7 +32,7 @@ class TopupConfig:
     """Automatic top-up settings.
 
     ``amount`` and ``threshold`` are US cents as returned (``None`` when not set);
-    ``last_failed_at`` is as returned (epoch milliseconds, most likely).
+    ``last_failed_at`` is as returned (epoch milliseconds), within years 1970 to 9999.
     """
 
     amount: Decimal | None = None
@@ -80,6 +80,12 @@ class CreditBalance:
     first_topup_success: bool | None = None
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``raw`` is a read-only MappingProxyType, which neither pickles nor deep-copies: rebuild
+        # the balance from a plain copy of it instead.
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        return _rebuild, ({**values, "raw": dict(self.raw)},)
+
     @property
     def balance_usd(self) -> Decimal:
         """The balance in US dollars (``4999.5`` cents -> ``Decimal("49.995")``)."""
@@ -88,3 +94,7 @@ class CreditBalance:
     def is_below(self, floor_usd: Decimal) -> bool:
         """Whether the balance is strictly below ``floor_usd`` US dollars (exact: $50.00 is not below $50)."""
         return self.balance_usd < floor_usd
+
+
+def _rebuild(values: dict[str, Any]) -> CreditBalance:
+    return CreditBalance(**{**values, "raw": MappingProxyType(values["raw"])})

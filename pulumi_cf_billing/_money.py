@@ -1,35 +1,70 @@
-"""Money: the one place where Cloudflare's US cents become US dollars.
+"""Money: the one place where Cloudflare's US cents become US dollars, and where amounts are bounded.
 
-Cloudflare's AI Gateway billing API counts money in US cents, fractional cents
-included (usage is metered finely). People type and read dollars. Every
-conversion between the two goes through this module, in exact decimal
-arithmetic, so a floor of ``$50`` is compared with a balance of ``4999.5`` cents
-without any floating-point rounding.
+Cloudflare's AI Gateway billing API counts money in US cents, fractional cents included (usage is
+metered finely). People type and read dollars. Every conversion between the two goes through this
+module, in exact decimal arithmetic, so a floor of ``$50`` is compared with a balance of
+``4999.99999999999999999999999999`` cents without any rounding.
+
+Exactness has a price only for absurd input, so amounts are bounded: at most :data:`MAX_USD`
+dollars in size and :data:`MAX_DECIMAL_PLACES` digits after the point. Inside those bounds every
+conversion is exact (:data:`MONEY_CONTEXT` has room for every digit); outside them an amount is
+refused rather than rounded, and nothing here ever builds a million-digit number.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
-__all__ = ["CENTS_PER_USD", "cents_to_usd", "format_usd", "parse_usd"]
+from ._text import shown
+
+__all__ = [
+    "CENTS_PER_USD",
+    "MAX_DECIMAL_PLACES",
+    "MAX_USD",
+    "MONEY_CONTEXT",
+    "bounded_amount",
+    "cents_to_usd",
+    "format_usd",
+    "parse_usd",
+]
 
 CENTS_PER_USD = Decimal(100)
+MAX_USD = Decimal(10) ** 12
+"""The largest amount accepted, in US dollars (a trillion): far beyond any account, far below trouble."""
+MAX_DECIMAL_PLACES = 30
+"""The most digits after the decimal point an amount may carry (in its own unit, cents or dollars)."""
+MONEY_CONTEXT = Context(prec=60, Emin=-100, Emax=100)
+"""Room for every digit of a bounded amount: 15 before the point, 32 after (30, plus 2 from /100)."""
+
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 
 
+def bounded_amount(value: Decimal, *, max_abs: Decimal) -> Decimal | None:
+    """``value`` when it is a finite amount within ``max_abs`` and :data:`MAX_DECIMAL_PLACES`, else ``None``.
+
+    Only the exponent and the adjusted exponent are inspected, so a value like ``1e1000000`` is
+    refused in constant time.
+    """
+    if not value.is_finite() or value.adjusted() > max_abs.adjusted():
+        return None
+    if abs(value) > max_abs or -int(value.as_tuple().exponent) > MAX_DECIMAL_PLACES:
+        return None
+    return value
+
+
 def cents_to_usd(cents: Decimal) -> Decimal:
-    """Convert an amount in US cents to exact US dollars (``4999.5`` -> ``49.995``)."""
-    return cents / CENTS_PER_USD
+    """Convert a bounded amount in US cents to exact US dollars (``4999.5`` -> ``49.995``)."""
+    return MONEY_CONTEXT.divide(cents, CENTS_PER_USD)
 
 
 def parse_usd(value: object, *, what: str = "amount") -> Decimal:
     """Parse a dollar amount a person typed (``"50"``, ``"49.99"``, ``12.5``) into a ``Decimal``.
 
-    Raises ``ValueError`` with a message naming ``what`` when the value is not a finite,
-    non-negative number. A leading ``$`` and thousands separators (``1,000.50``) are accepted; a
-    decimal comma (``49,99``) is refused rather than read 100 times too large. Floats go through
-    ``str`` so that ``49.99`` stays ``49.99``.
+    Raises ``ValueError`` with a message naming ``what`` when the value is not a non-negative number
+    of at most :data:`MAX_USD` dollars with at most :data:`MAX_DECIMAL_PLACES` decimals. A leading
+    ``$`` and thousands separators (``1,000.50``) are accepted; a decimal comma (``49,99``) is refused
+    rather than read 100 times too large. Floats go through ``str`` so that ``49.99`` stays ``49.99``.
     """
     text = str(value).strip().removeprefix("$") if not isinstance(value, bool) else ""
     if "," in text and _THOUSANDS.fullmatch(text):
@@ -37,9 +72,12 @@ def parse_usd(value: object, *, what: str = "amount") -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{what} must be a number of US dollars, like 50 or 49.99; got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{what} must be a non-negative number of US dollars; got {value!r}")
+        raise ValueError(f"{what} must be a number of US dollars, like 50 or 49.99; got {shown(value)}") from None
+    if bounded_amount(amount, max_abs=MAX_USD) is None or amount < 0:
+        raise ValueError(
+            f"{what} must be a non-negative number of US dollars up to {MAX_USD:,f} with at most "
+            f"{MAX_DECIMAL_PLACES} decimals; got {shown(value)}"
+        )
     return amount
 
 
@@ -47,8 +85,6 @@ def format_usd(usd: Decimal) -> str:
     """Format US dollars for people: at least two decimals, more only when needed (``$49.995``)."""
     sign = "-" if usd < 0 else ""
     magnitude = abs(usd)
-    if magnitude == magnitude.quantize(Decimal("0.01")):
-        magnitude = magnitude.quantize(Decimal("0.01"))
-    else:
-        magnitude = magnitude.normalize()
-    return f"{sign}${magnitude:,f}"
+    cents = MONEY_CONTEXT.quantize(magnitude, Decimal("0.01"))
+    exact = cents if cents == magnitude else MONEY_CONTEXT.normalize(magnitude)
+    return f"{sign}${exact:,f}"

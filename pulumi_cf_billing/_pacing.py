@@ -1,8 +1,9 @@
 """Client-side pacing: never more than Cloudflare's 1,200 requests per 5 minutes per credential.
 
-A sliding window of reserved send times, shared by every client in the process that uses the
-same credentials and base URL. When a response carries Cloudflare's ``Ratelimit`` header
-(``"default";r=<remaining>;t=<seconds>``) and nothing remains, sending pauses until the reset.
+A sliding window of reserved send times, owned by one client (every read of that client, fleet
+reads included, shares it). When a response carries Cloudflare's ``Ratelimit`` header
+(``"default";r=<remaining>;t=<seconds>``) and nothing remains, sending pauses until the reset, for
+at most Cloudflare's window: a header cannot lock a credential out for longer.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ import threading
 from collections import deque
 from collections.abc import Mapping
 
-__all__ = ["RequestPacer", "pacer_for"]
+__all__ = ["CLOUDFLARE_LIMIT", "CLOUDFLARE_WINDOW_S", "RequestPacer"]
 
 CLOUDFLARE_LIMIT = 1200
+"""Requests Cloudflare allows one credential in :data:`CLOUDFLARE_WINDOW_S` seconds."""
 CLOUDFLARE_WINDOW_S = 300.0
+"""Cloudflare's rate-limit window, and its block after a breach: 5 minutes."""
 
-_RATELIMIT = re.compile(r"(?:^|;)\s*r=(?P<r>\d+)\s*;\s*t=(?P<t>\d+)|(?:^|;)\s*t=(?P<t2>\d+)\s*;\s*r=(?P<r2>\d+)")
+# At most 9 digits a number: a longer one is no reading of Cloudflare's window and is ignored.
+_RATELIMIT = re.compile(
+    r"(?:^|;)\s*r=(?P<r>\d{1,9})\s*;\s*t=(?P<t>\d{1,9})(?!\d)|(?:^|;)\s*t=(?P<t2>\d{1,9})\s*;\s*r=(?P<r2>\d{1,9})(?!\d)"
+)
 
 
 class RequestPacer:
@@ -51,21 +57,11 @@ class RequestPacer:
 
     def observe(self, headers: Mapping[str, str], now: float) -> None:
         """Pause sending until the reset when the server says no requests remain."""
-        match = _RATELIMIT.search(headers.get("ratelimit", ""))
+        match = _RATELIMIT.search(headers.get("ratelimit", "")[:200])
         if match is None:
             return
         remaining = int(match["r"] or match["r2"])
-        reset_s = int(match["t"] or match["t2"])
+        reset_s = min(int(match["t"] or match["t2"]), self.window_s)
         if remaining == 0:
             with self._lock:
                 self._paused_until = max(self._paused_until, now + reset_s)
-
-
-_PACERS: dict[str, RequestPacer] = {}
-_PACERS_LOCK = threading.Lock()
-
-
-def pacer_for(key: str) -> RequestPacer:
-    """The process-wide pacer for one credential and base URL (``key`` holds no secret)."""
-    with _PACERS_LOCK:
-        return _PACERS.setdefault(key, RequestPacer())

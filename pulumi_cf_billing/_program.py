@@ -1,21 +1,45 @@
 """Reading a balance from inside a Pulumi program: the one path under the functions, the guard and the assertion.
 
-Settings resolve as :mod:`._settings` says; every read of one account with the same credentials in
-this process shares one request (the client's single-flight cache), so a program that exports the
-balance, declares a guard and asserts a floor asks Cloudflare once.
+Settings resolve as :mod:`._settings` says. Every read of one account with the same credentials in
+one program run shares one request: the run's cache lives as long as the run's root stack resource,
+so a program that exports the balance, declares a guard and asserts a floor asks Cloudflare once,
+and the next run (a new root, as in the Automation API's inline programs) asks again.
 """
 
 from __future__ import annotations
 
-import json
+import math
+import threading
+import time
+import weakref
 from typing import Any
 
+import pulumi.runtime
+
+from ._cache import SingleFlightCache
 from ._client import CreditBalanceClient
 from ._exceptions import CloudflareBillingError
 from ._models import CreditBalance
+from ._protocol import result_to_wire
+from ._serialize import exact_json
 from ._settings import CREDENTIALS_NAMESPACE, program_config, resolve_account_id, resolve_settings
 
 __all__ = ["observe_in_program", "read_in_program"]
+
+_RUN_CACHES: weakref.WeakKeyDictionary[Any, SingleFlightCache[CreditBalance]] = weakref.WeakKeyDictionary()
+_RUN_CACHES_LOCK = threading.Lock()
+
+
+def _run_cache() -> SingleFlightCache[CreditBalance]:
+    """The cache of this program run, keyed by the run's root stack resource (a fresh one without a run)."""
+    root = pulumi.runtime.get_root_resource()
+    if root is None:
+        return SingleFlightCache(time.monotonic)
+    with _RUN_CACHES_LOCK:
+        cache = _RUN_CACHES.get(root)
+        if cache is None:
+            cache = _RUN_CACHES[root] = SingleFlightCache(time.monotonic)
+        return cache
 
 
 def read_in_program(
@@ -27,27 +51,29 @@ def read_in_program(
     base_url: str | None = None,
     namespace: str = CREDENTIALS_NAMESPACE,
 ) -> CreditBalance:
-    """Read ``account_id``'s balance now. Raises :class:`CloudflareBillingError` subclasses."""
+    """Read ``account_id``'s balance, once per run. Raises :class:`CloudflareBillingError` subclasses."""
     settings = resolve_settings(
         program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url, namespace=namespace
     )
     account = resolve_account_id(program_config, account_id)
     with CreditBalanceClient(
-        account_id=account, credentials=settings.credentials, base_url=settings.base_url
+        account_id=account, credentials=settings.credentials, base_url=settings.base_url, cache_ttl_s=math.inf
     ) as client:
+        client._cache = _run_cache()  # the run's cache, shared by this run's clients only
         return client.get()
 
 
 def observe_in_program(account_id: str | None, namespace: str = CREDENTIALS_NAMESPACE) -> dict[str, Any]:
-    """What a guard hands its provider: ``{"result": <Cloudflare's result object>}`` or ``{"error": <message>}``.
+    """What a guard hands its provider: ``{"result": <JSON text>}`` or ``{"error": <message>}``.
 
     Made in the program, the read is the one the program's other reads of the account share; the
-    provider judges it without asking Cloudflare again. Never raises for an unreadable balance: the
-    provider turns the error into one clean line, or a warning with ``on_error="warn"``.
+    provider judges it without asking Cloudflare again. The JSON text holds only the fields this
+    library knows, with amounts digit for digit (a gRPC number would be a float). Never raises for
+    an unreadable balance: the provider turns the error into one clean line, or a warning with
+    ``on_error="warn"``.
     """
     try:
         balance = read_in_program(account_id, namespace=namespace)
     except CloudflareBillingError as error:
         return {"error": error.message}
-    # Decimals become JSON numbers; the provider parses them back with the same parser.
-    return {"result": json.loads(json.dumps(dict(balance.raw), default=float))}
+    return {"result": exact_json(result_to_wire(balance))}

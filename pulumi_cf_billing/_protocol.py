@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -30,9 +31,23 @@ from ._exceptions import (
     ServerError,
 )
 from ._models import CreditBalance, PaymentMethod, TopupConfig
+from ._money import MAX_USD, bounded_amount
+from ._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
+from ._text import ECHO_LIMIT, SERVER_TEXT_LIMIT, clean, shown
 from ._version import __version__
 
-__all__ = ["DEFAULT_BASE_URL", "Request", "build_request", "parse_response", "validate_account_id"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Request",
+    "build_request",
+    "is_loopback",
+    "malformed_response",
+    "parse_response",
+    "result_to_wire",
+    "retry_after_seconds",
+    "validate_account_id",
+    "validate_base_url",
+]
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
@@ -43,7 +58,16 @@ PERMISSION_CODES = frozenset({10000})
 NOT_FOUND_CODES = frozenset({7000, 7003})
 
 _ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
-_RATE_LIMIT_ADVICE = "Cloudflare blocks a token for 5 minutes after 1,200 requests in 5 minutes."
+MAX_CENTS = MAX_USD * 100
+"""The largest money amount accepted on the wire, in US cents; beyond it a response is malformed."""
+MAX_EPOCH_MS = 253402300799999
+"""The last millisecond of the year 9999: later timestamps are malformed."""
+MAX_RETRY_AFTER_S = 86400.0
+"""A server's backoff hint is believed up to a day; a longer one is read as a day."""
+_RATE_LIMIT_ADVICE = (
+    f"Cloudflare blocks a token for {CLOUDFLARE_WINDOW_S / 60:g} minutes after {CLOUDFLARE_LIMIT:,} requests "
+    f"in {CLOUDFLARE_WINDOW_S / 60:g} minutes."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,36 +91,55 @@ def validate_account_id(account_id: str | None) -> str:
         )
     normalized = account_id.strip().lower()
     if not _ACCOUNT_ID.fullmatch(normalized):
-        # A long value may be a credential pasted into the wrong place: do not echo it.
-        shown = repr(account_id) if len(account_id) <= 36 else f"a {len(account_id)}-character value"
+        # A long value may be a credential pasted into the wrong place: shown() does not echo it.
         raise InvalidAccountIdError(
-            f"{shown} is not a Cloudflare account id: expected 32 hexadecimal characters "
+            f"{shown(account_id)} is not a Cloudflare account id: expected 32 hexadecimal characters "
             "(the Account ID on the dashboard's Account home).",
-            account_id=account_id if len(account_id) <= 36 else None,
+            account_id=account_id if len(account_id) <= ECHO_LIMIT else None,
         )
     return normalized
 
 
 def validate_base_url(base_url: str) -> str:
-    """Return the API base URL without a trailing slash.
+    """Return the API base URL without a trailing slash, or raise :class:`ConfigurationError` before any request.
 
-    Refuses anything but ``https://``, except plain ``http://`` to a loopback host (the fake API),
-    so a credential is never sent unencrypted over a network.
+    Accepts ``https://HOST[:PORT][/PATH]``, and plain ``http://`` only to a loopback host (the fake API),
+    so a credential is never sent unencrypted over a network. Refused: anything that does not parse,
+    a bad port, user info (``user:pw@``, which would replace the API token), a query, a fragment,
+    dot segments, whitespace, control or non-ASCII characters.
     """
-    parts = urlsplit(base_url.strip())
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return base_url.strip().rstrip("/")
-    if parts.scheme == "http" and _is_loopback(host):
-        return base_url.strip().rstrip("/")
+    text = base_url.strip()
+    problem = _base_url_problem(text)
+    if problem is None:
+        return text.rstrip("/")
+    named = "that base URL" if "@" in text else f"base URL {shown(text)}"
     raise ConfigurationError(
-        f"Base URL {base_url!r} is not usable: use https:// (plain http:// only to a loopback "
-        f"host such as 127.0.0.1, where the fake API runs). The default is {DEFAULT_BASE_URL}."
+        f"Cannot use {named}: {problem}. Use https://HOST/PATH (plain http:// only to a loopback host such as "
+        f"127.0.0.1, where the fake API runs); the default is {DEFAULT_BASE_URL}."
     )
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+def _base_url_problem(text: str) -> str | None:
+    if not text.isascii() or not text.isprintable() or any(char.isspace() for char in text):
+        return "it holds whitespace, control or non-ASCII characters"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  # parses the port, raising ValueError when it is not one
+    except ValueError:
+        return "it does not parse as a URL (check brackets and the port)"
+    checks = (
+        (parts.scheme not in ("http", "https") or not parts.hostname, "it needs an https:// scheme and a host"),
+        ("@" in parts.netloc, "it holds user info (user:password@), which would replace the API token"),
+        ("?" in text or "#" in text, "it holds a query or a fragment"),
+        (any(part in (".", "..") for part in parts.path.split("/")), "it holds . or .. path segments"),
+        (parts.scheme == "http" and not is_loopback(parts.hostname or ""), "plain http:// is only for loopback"),
+    )
+    return next((problem for failed, problem in checks if failed), None)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a URL's host name, brackets removed) names this machine: ``localhost`` or a loopback IP."""
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -106,7 +149,11 @@ def _is_loopback(host: str) -> bool:
 
 def build_request(account_id: str, credentials: Credentials, base_url: str) -> Request:
     """The GET request for one account's credit balance (``account_id`` already validated)."""
-    headers = {"Accept": "application/json", "User-Agent": f"pulumi-cf-billing/{__version__}"}
+    headers = {
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip",
+        "User-Agent": f"pulumi-cf-billing/{__version__}",
+    }
     headers.update(credentials.headers())
     url = f"{base_url}/accounts/{account_id}/ai-gateway/billing/credit-balance"
     return Request("GET", url, headers)
@@ -134,9 +181,11 @@ def parse_response(
 
 
 def _decode_json(body: bytes) -> Any:
+    # ValueError covers bad JSON, bad UTF-8 and integers over Python's 4,300-digit limit;
+    # RecursionError, JSON nested thousands of levels deep.
     try:
         return json.loads(body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return None
 
 
@@ -160,12 +209,21 @@ def _require_envelope(payload: Any, status: int, headers: Mapping[str, str], acc
 
 
 def _parse_result(result: dict[str, Any], account_id: str, status: int, headers: Mapping[str, str]) -> CreditBalance:
-    balance = _number(result.get("balance"))
+    def number(value: Any, what: str, limit: Decimal = MAX_CENTS) -> Decimal | None:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            return None
+        bounded = bounded_amount(Decimal(value), max_abs=limit)
+        if bounded is None:
+            raise _malformed(f"a result whose {what} is out of range", status, headers, account_id)
+        return bounded
+
+    balance = number(result.get("balance"), "balance")
     if balance is None:
         raise _malformed("a result without a numeric balance", status, headers, account_id)
     payment = result.get("payment_method")
     topup = result.get("topup_config")
     topup = topup if isinstance(topup, dict) else {}
+    last_failed_at = number(topup.get("lastFailedAt"), "topup_config.lastFailedAt", Decimal(MAX_EPOCH_MS))
     return CreditBalance(
         account_id=account_id,
         balance=balance,
@@ -176,22 +234,38 @@ def _parse_result(result: dict[str, Any], account_id: str, status: int, headers:
             else None
         ),
         topup_config=TopupConfig(
-            amount=_number(topup.get("amount")),
-            threshold=_number(topup.get("threshold")),
+            amount=number(topup.get("amount"), "topup_config.amount"),
+            threshold=number(topup.get("threshold"), "topup_config.threshold"),
             disabled_reason=_str(topup.get("disabledReason")),
             error=_str(topup.get("error")),
-            last_failed_at=_number(topup.get("lastFailedAt")),
+            last_failed_at=None if last_failed_at is None or last_failed_at < 0 else last_failed_at,
         ),
         first_topup_success=_bool(result.get("first_topup_success")),
         raw=MappingProxyType(result),
     )
 
 
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        return None
-    number = Decimal(value)
-    return number if number.is_finite() else None
+def result_to_wire(balance: CreditBalance) -> dict[str, Any]:
+    """The ``result`` object Cloudflare would send for ``balance``: the known fields only, amounts as ``Decimal``.
+
+    :func:`parse_response` reads it back to an equal :class:`CreditBalance`; fields this library
+    does not know are left out, so nothing a server reflected travels further.
+    """
+    topup = balance.topup_config
+    payment = balance.payment_method
+    return {
+        "balance": balance.balance,
+        "has_default_payment_method": balance.has_default_payment_method,
+        "payment_method": None if payment is None else {"brand": payment.brand, "last4": payment.last4},
+        "topup_config": {
+            "amount": topup.amount,
+            "threshold": topup.threshold,
+            "disabledReason": topup.disabled_reason,
+            "error": topup.error,
+            "lastFailedAt": topup.last_failed_at,
+        },
+        "first_topup_success": balance.first_topup_success,
+    }
 
 
 def _bool(value: Any) -> bool | None:
@@ -212,7 +286,7 @@ def _errors_of(payload: Any) -> tuple[list[int], list[str]]:
             if isinstance(code, int) and not isinstance(code, bool):
                 codes.append(code)
             if isinstance(error.get("message"), str):
-                messages.append(error["message"])
+                messages.append(clean(error["message"], SERVER_TEXT_LIMIT))
     return codes, messages
 
 
@@ -265,6 +339,13 @@ _CLIENT_ERRORS: tuple[tuple[Callable[[int, set[int]], object], type[APIError], s
 )
 
 
+def malformed_response(
+    problem: str, status: int, headers: Mapping[str, str], account_id: str
+) -> MalformedResponseError:
+    """The error for an answer that is not the documented envelope; ``problem`` completes "the answer was ..."."""
+    return _malformed(problem, status, headers, account_id)
+
+
 def _malformed(problem: str, status: int, headers: Mapping[str, str], account_id: str) -> MalformedResponseError:
     text = (
         f"Cloudflare's answer for account {account_id} was {problem} (HTTP {status}). Try again; if it "
@@ -281,7 +362,7 @@ def _context(
         "status": status,
         "codes": codes,
         "messages": messages,
-        "cf_ray": headers.get("cf-ray"),
+        "cf_ray": _ray(headers),
     }
 
 
@@ -291,8 +372,13 @@ def _describe(codes: list[int], messages: list[str], lead: str = ": ") -> str:
     return f"{lead}{'; '.join(pairs)}" if pairs else ""
 
 
-def _with_ray(text: str, headers: Mapping[str, str]) -> str:
+def _ray(headers: Mapping[str, str]) -> str | None:
     ray = headers.get("cf-ray")
+    return clean(ray, 64) if ray else None
+
+
+def _with_ray(text: str, headers: Mapping[str, str]) -> str:
+    ray = _ray(headers)
     return f"{text} (cf-ray {ray})" if ray else text
 
 
@@ -300,29 +386,40 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
     """The server's backoff hint in seconds: ``retry-after-ms``, else ``Retry-After`` (seconds or HTTP date).
 
     An HTTP date is measured against the response's ``Date`` header when present, else ``now``
-    (epoch seconds, default the wall clock). Returns ``None`` when there is no usable hint.
+    (epoch seconds, default the wall clock). Returns ``None`` when there is no usable hint; a hint
+    is never negative and never over :data:`MAX_RETRY_AFTER_S`, whatever the header says.
     """
-    millis = headers.get("retry-after-ms")
+    millis = _finite(headers.get("retry-after-ms"))
     if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
+        return _bounded_hint(millis / 1000)
     value = headers.get("retry-after")
     if value is None:
         return None
+    seconds = _finite(value)
+    return _bounded_hint(seconds if seconds is not None else _seconds_until_http_date(value, headers.get("date"), now))
+
+
+def _finite(text: str | None) -> float | None:
+    if text is None or len(text) > 32:
+        return None
     try:
-        return max(0.0, float(value))
+        number = float(text)
     except ValueError:
-        return _seconds_until_http_date(value, headers.get("date"), now)
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _bounded_hint(seconds: float | None) -> float | None:
+    return None if seconds is None else min(MAX_RETRY_AFTER_S, max(0.0, seconds))
 
 
 def _seconds_until_http_date(value: str, date_header: str | None, now: float | None) -> float | None:
+    # Odd dates raise any of these from the email parser or from datetime (years past 9999: OverflowError).
     try:
-        target = parsedate_to_datetime(value).timestamp()
-        reference = parsedate_to_datetime(date_header).timestamp() if date_header else None
-    except (TypeError, ValueError, IndexError):
+        target = parsedate_to_datetime(value[:64]).timestamp()
+        reference = parsedate_to_datetime(date_header[:64]).timestamp() if date_header else None
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if reference is None:
         reference = time.time() if now is None else now
-    return max(0.0, target - reference)
+    return target - reference

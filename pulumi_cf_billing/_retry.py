@@ -7,10 +7,19 @@ inside the overall deadline: a hint that ends after it fails at once, saying whe
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
-from ._exceptions import APIError, DeadlineExceededError, RateLimitedError, ServerError, TransportError
+from ._exceptions import (
+    APIError,
+    ConfigurationError,
+    DeadlineExceededError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from ._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
 
 __all__ = ["RetryPolicy", "Timeout"]
 
@@ -28,8 +37,10 @@ class Timeout:
     connect_s: float = 5.0
 
     def __post_init__(self) -> None:
-        if not all(value > 0 for value in (self.total_s, self.attempt_s, self.connect_s)):
-            raise ValueError("timeouts must be positive numbers of seconds")
+        for name in ("total_s", "attempt_s", "connect_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+                raise ConfigurationError(f"Timeout {name} must be a positive, finite number of seconds; got {value!r}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,16 @@ class RetryPolicy:
     max_attempts: int = 5
     initial_backoff_s: float = 0.5
     max_backoff_s: float = 8.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            raise ConfigurationError(
+                f"RetryPolicy max_attempts must be a whole number of at least 1; got {self.max_attempts!r}."
+            )
+        for name in ("initial_backoff_s", "max_backoff_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise ConfigurationError(f"RetryPolicy {name} must be a finite number of seconds >= 0; got {value!r}.")
 
     def delay_before_retry(self, error: APIError, attempt: int, remaining_s: float, rng: random.Random) -> float:
         """Seconds to wait before attempt ``attempt + 1`` after ``error``, ``remaining_s`` before the deadline.
@@ -102,10 +123,11 @@ def deadline_exceeded(account_id: str | None, last: APIError | None) -> Deadline
 def paced_out(account_id: str, wait_s: float, remaining_s: float) -> RateLimitedError:
     """The error for a read that client-side pacing would delay past its deadline (nothing was sent)."""
     return RateLimitedError(
-        f"Not sent: this token has used Cloudflare's allowance of 1,200 requests in 5 minutes (or the "
+        f"Not sent: this token has used Cloudflare's allowance of {CLOUDFLARE_LIMIT:,} requests in "
+        f"{CLOUDFLARE_WINDOW_S / 60:g} minutes (or the "
         f"API said none remain), and the next slot for account {account_id} opens in {wait_s:.0f} s, after "
         f"the deadline ({remaining_s:.1f} s left). Try again in {wait_s:.0f} s; going over would block the "
-        "token for 5 minutes.",
+        f"token for {CLOUDFLARE_WINDOW_S / 60:g} minutes.",
         retry_after_s=wait_s,
         account_id=account_id,
     )

@@ -8,13 +8,15 @@ one sees the same keys and numbers as the other. Amounts stay in the units they 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from ._exceptions import APIError, CloudflareBillingError
 from ._models import CreditBalance, PaymentMethod, TopupConfig
 
-__all__ = ["credit_balance_to_dict", "error_to_dict", "json_number", "outcome_to_dict"]
+__all__ = ["credit_balance_to_dict", "error_to_dict", "exact_json", "json_number", "outcome_to_dict"]
 
 
 def json_number(value: Decimal) -> int | float:
@@ -73,3 +75,21 @@ def outcome_to_dict(account_id: str, outcome: CreditBalance | CloudflareBillingE
     if isinstance(outcome, CreditBalance):
         return credit_balance_to_dict(outcome)
     return {"account_id": account_id, "error": error_to_dict(outcome)}
+
+
+def exact_json(value: Any) -> str:
+    """Compact JSON text in which every ``Decimal`` is written digit for digit, never through ``float``.
+
+    ``json.dumps`` refuses ``Decimal``; converting to ``float`` first would round
+    ``4999.99999999999999999999999999`` cents up to a round $50. Raises ``ValueError`` for NaN and
+    infinities, which JSON cannot carry, and ``TypeError`` for values it has no form for.
+    """
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"JSON cannot carry {value}")
+        return str(value)  # always a valid JSON number for a finite Decimal (1E+3, -0, 0.5)
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json.dumps(str(key))}:{exact_json(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return "[" + ",".join(exact_json(item) for item in value) + "]"
+    return json.dumps(value, allow_nan=False)

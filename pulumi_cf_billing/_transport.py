@@ -1,90 +1,364 @@
-"""The httpx edge: perform a :class:`Send`, translate httpx's failures into ours in exactly one place.
+"""The HTTP edge: perform a :class:`Send` on an httpcore connection pool, under one deadline and one size cap.
 
-A failure reading the body (a dropped connection, a truncated body) surfaces inside ``client.send``,
-which reads the whole response, so the ``except`` around it sees every failure httpx can raise.
+Why httpcore and not ``httpx.Client``: a deadline must bound the whole attempt (connect, TLS,
+headers, body), and httpx gives each socket operation its own timeout, so a server trickling one
+byte at a time holds a read as long as it likes. httpcore takes a network backend, and ours
+(:class:`DeadlineBackend`) hands every socket operation only the time left before the attempt's
+deadline. The body is read through :class:`._body.BoundedBody`, which caps decoded bytes, gzip
+included. httpcore's failures are translated into ours in exactly one place, :func:`transport_error`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import contextvars
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
-from ._exceptions import TransportError
-from ._flow import Effect, Flow, Outcome, Response, Send, Sleep
+from ._body import BodyProblem, BoundedBody
+from ._exceptions import ConfigurationError, TransportError
+from ._flow import Effect, EffectResult, Flow, Response, Send, Sleep
 from ._models import CreditBalance
-from ._retry import Timeout
+from ._protocol import is_loopback, malformed_response
+from ._text import clean
 
-__all__ = ["async_performer", "drive", "drive_async", "http_timeout", "performer"]
+__all__ = [
+    "AsyncDeadlineBackend",
+    "DeadlineBackend",
+    "async_performer",
+    "drive",
+    "drive_async",
+    "open_async_pool",
+    "open_pool",
+    "performer",
+    "proxy_for",
+    "tls_context",
+]
 
-T = TypeVar("T")
+HTTPCORE_FAILURES: tuple[type[Exception], ...] = (
+    httpcore.TimeoutException,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.ProxyError,
+    httpcore.UnsupportedProtocol,
+    OSError,  # ssl.SSLError included: a socket or TLS failure httpcore did not wrap
+)
+"""Everything httpcore (or the socket under it) raises for a failed exchange."""
+
+_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("cf_billing_socket_deadline", default=float("inf"))
 
 
-def http_timeout(timeout: Timeout) -> httpx.Timeout:
-    """The httpx timeout for one attempt."""
-    return httpx.Timeout(timeout.attempt_s, connect=timeout.connect_s)
+# -- the deadline, at the socket -----------------------------------------------------------
 
 
-def transport_error(error: httpx.HTTPError, account_id: str, effect: Send) -> TransportError:
-    """The one translation of an httpx failure: a :class:`TransportError` naming the account and host only."""
-    if isinstance(error, httpx.TimeoutException):
-        message = (
-            f"Cloudflare ({_host(effect)}) did not answer within {effect.timeout_s:.1f} s for account {account_id}."
+@contextmanager
+def _attempt_deadline(seconds: float) -> Iterator[None]:
+    """Every socket operation inside gets at most the time left of ``seconds`` from now (real time)."""
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _left(timeout: float | None, expired: type[Exception]) -> float:
+    """The timeout for one socket operation: ``timeout`` cut to the attempt's time left; ``expired`` when none."""
+    left = _DEADLINE.get() - time.monotonic()
+    if left <= 0:
+        raise expired("the attempt's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        secured = self._stream.start_tls(ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(secured)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's sync backend, with every operation cut to the current attempt's deadline."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_tcp(host, port, left, local_address, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _AsyncDeadlineStream(await self._stream.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's asyncio (anyio) backend, with every operation cut to the current attempt's deadline."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _AsyncDeadlineStream(await self._backend.connect_tcp(host, port, left, local_address, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+# -- pools and proxies ---------------------------------------------------------------------
+
+
+def proxy_for(base_url: str, environ: Mapping[str, str]) -> httpcore.Proxy | None:
+    """The proxy to reach ``base_url`` through: from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``.
+
+    A loopback base URL never goes through a proxy: plain ``http://`` is allowed there only because
+    loopback traffic stays on the machine. Raises :class:`ConfigurationError` for a proxy URL this
+    client cannot use (SOCKS, or one that does not parse).
+    """
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    proxies = _environment_proxies(environ)
+    url = proxies.get(parts.scheme) or proxies.get("all")
+    if is_loopback(host) or not url or _bypassed(host, proxies.get("no")):
+        return None
+    try:
+        proxy = urlsplit(url if "://" in url else f"http://{url}")
+        port = proxy.port
+    except ValueError:
+        raise ConfigurationError(
+            "The proxy in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) does not parse."
+        ) from None
+    if proxy.scheme not in ("http", "https") or not proxy.hostname:
+        raise ConfigurationError(
+            f"The proxy in the environment uses {proxy.scheme or 'no'} scheme; this client reaches Cloudflare "
+            "through an http:// or https:// proxy only. Unset it, or set NO_PROXY=api.cloudflare.com."
         )
-    else:
-        message = (
-            f"The connection to {_host(effect)} failed for account {account_id} ({type(error).__name__}). "
-            "Check the network, proxy settings and the base URL."
+    auth = (proxy.username or "", proxy.password or "") if proxy.username is not None else None
+    netloc = f"[{proxy.hostname}]" if ":" in proxy.hostname else proxy.hostname
+    return httpcore.Proxy(f"{proxy.scheme}://{netloc}:{port or (443 if proxy.scheme == 'https' else 80)}", auth=auth)
+
+
+def _environment_proxies(environ: Mapping[str, str]) -> dict[str, str]:
+    # urllib reads os.environ; filter the given mapping the same way (lower case wins, as in urllib).
+    found: dict[str, str] = {}
+    for name, value in environ.items():
+        lowered = name.lower()
+        if value and lowered.endswith("_proxy") and (name == lowered or lowered[:-6] not in found):
+            found[lowered[:-6]] = value
+    return found
+
+
+def _bypassed(host: str, no_proxy: str | None) -> bool:
+    """Whether ``NO_PROXY`` (``*``, or comma-separated hosts and domain suffixes) names ``host``."""
+    entries = [entry.strip().lower().lstrip(".") for entry in (no_proxy or "").split(",") if entry.strip()]
+    host = host.lower()
+    return any(entry in ("*", host) or host.endswith(f".{entry}") for entry in entries)
+
+
+def tls_context(base_url: str) -> ssl.SSLContext | None:
+    """The TLS settings for ``base_url``: certifi's roots, or ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (httpx's rule)."""
+    return httpx.create_ssl_context(trust_env=True) if base_url.startswith("https:") else None
+
+
+def open_pool(base_url: str, environ: Mapping[str, str], connections: int = 4) -> httpcore.ConnectionPool:
+    """A sync connection pool for ``base_url`` whose every socket operation respects the attempt's deadline."""
+    return httpcore.ConnectionPool(
+        ssl_context=tls_context(base_url),
+        proxy=proxy_for(base_url, environ),
+        max_connections=connections,
+        network_backend=DeadlineBackend(),
+    )
+
+
+def open_async_pool(
+    base_url: str, environ: Mapping[str, str], connections: int, tls: ssl.SSLContext | None = None
+) -> httpcore.AsyncConnectionPool:
+    """Like :func:`open_pool`, for asyncio; ``tls`` shares one loaded :func:`tls_context` between pools."""
+    return httpcore.AsyncConnectionPool(
+        ssl_context=tls or tls_context(base_url),
+        proxy=proxy_for(base_url, environ),
+        max_connections=connections,
+        network_backend=AsyncDeadlineBackend(),
+    )
+
+
+# -- one exchange --------------------------------------------------------------------------
+
+
+def _headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Response headers by lower-case name (the first of repeated ones), decoded as Latin-1, which never fails."""
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return headers
+
+
+def _request_options(effect: Send) -> dict[str, Any]:
+    timeout, connect = effect.timeout_s, effect.connect_timeout_s
+    return {
+        "method": effect.request.method,
+        "url": effect.request.url,
+        "headers": list(effect.request.headers.items()),
+        "extensions": {"timeout": {"connect": connect, "read": timeout, "write": timeout, "pool": timeout}},
+    }
+
+
+def transport_error(error: Exception, account_id: str, effect: Send) -> TransportError:
+    """The one translation of an httpcore failure: a :class:`TransportError` naming the account, host and reason.
+
+    httpcore's exception is not chained (``__cause__`` stays ``None``): its traceback frames hold the
+    request, ``Authorization`` header included, and a chained error would carry them into logs and
+    Pulumi's output. Its message (the socket's or TLS library's reason) is kept, cleaned.
+    """
+    host = urlsplit(effect.request.url).hostname
+    reason = clean(str(error), 160) or type(error).__name__
+    if isinstance(error, httpcore.TimeoutException):
+        return TransportError(
+            f"Cloudflare ({host}) did not answer within {effect.timeout_s:.1f} s for account {account_id}.",
+            account_id=account_id,
         )
-    return TransportError(message, account_id=account_id)
+    return TransportError(
+        f"The connection to {host} failed for account {account_id}: {reason} ({type(error).__name__}). "
+        "Check the network, proxy settings and the base URL.",
+        account_id=account_id,
+    )
 
 
-def _host(effect: Send) -> str:
-    # Parsed only when a message needs it: the URL is the same on every request.
-    return httpx.URL(effect.request.url).host
+class _Reading:
+    """One response being read: status, headers and a bounded body. Shared by both performers; never raises."""
+
+    def __init__(self, status: int, raw_headers: Sequence[tuple[bytes, bytes]], account_id: str) -> None:
+        self.status, self.headers, self.account_id = status, _headers(raw_headers), account_id
+        self.problem: BodyProblem | None = None
+        self._body: BoundedBody | None = None
+        try:
+            self._body = BoundedBody(self.headers.get("content-encoding"), self.headers.get("content-length"))
+        except BodyProblem as problem:
+            self.problem = problem
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take one chunk; ``False`` once the body is refused and reading should stop."""
+        try:
+            if self._body is not None and self.problem is None:
+                self._body.feed(chunk)
+        except BodyProblem as problem:
+            self.problem = problem
+        return self.problem is None
+
+    def outcome(self) -> EffectResult:
+        """The :class:`Response`, or the :class:`MalformedResponseError` its body earned."""
+        try:
+            if self._body is not None and self.problem is None:
+                return Response(self.status, self.headers, self._body.result())
+        except BodyProblem as problem:
+            self.problem = problem
+        return malformed_response(str(self.problem), self.status, self.headers, self.account_id)
 
 
-def performer(client: httpx.Client, account_id: str, sleep: Callable[[float], object]) -> Callable[[Effect], Outcome]:
-    """What :func:`drive` needs: sends with a sync httpx client, sleeps with ``sleep``."""
+def performer(
+    pool: httpcore.ConnectionPool, account_id: str, sleep: Callable[[float], object]
+) -> Callable[[Effect], EffectResult]:
+    """What :func:`drive` needs: sends on a sync pool, sleeps with ``sleep``."""
 
-    def perform(effect: Effect) -> Outcome:
+    def perform(effect: Effect) -> EffectResult:
         if isinstance(effect, Sleep):
             sleep(effect.seconds)
             return None
         try:
-            reply = client.send(_build(client, effect))
-        except httpx.HTTPError as error:
+            with _attempt_deadline(effect.timeout_s), pool.stream(**_request_options(effect)) as reply:
+                reading = _Reading(reply.status, reply.headers, account_id)
+                for chunk in reply.iter_stream():
+                    if not reading.feed(chunk):
+                        break
+                return reading.outcome()
+        except HTTPCORE_FAILURES as error:
             return transport_error(error, account_id, effect)
-        return Response(reply.status_code, reply.headers, reply.content)
 
     return perform
 
 
-def _build(client: httpx.Client | httpx.AsyncClient, effect: Send) -> httpx.Request:
-    request = effect.request
-    return client.build_request(request.method, request.url, headers=dict(request.headers), timeout=effect.timeout_s)
-
-
 def async_performer(
-    client: httpx.AsyncClient, account_id: str, sleep: Callable[[float], Awaitable[object]]
-) -> Callable[[Effect], Awaitable[Outcome]]:
-    """What :func:`drive_async` needs: sends with an async httpx client, sleeps with ``await sleep``."""
+    pool: httpcore.AsyncConnectionPool, account_id: str, sleep: Callable[[float], Awaitable[object]]
+) -> Callable[[Effect], Awaitable[EffectResult]]:
+    """What :func:`drive_async` needs: sends on an async pool, sleeps with ``await sleep``."""
 
-    async def perform(effect: Effect) -> Outcome:
+    async def perform(effect: Effect) -> EffectResult:
         if isinstance(effect, Sleep):
             await sleep(effect.seconds)
             return None
         try:
-            reply = await client.send(_build(client, effect))
-        except httpx.HTTPError as error:
+            with _attempt_deadline(effect.timeout_s):
+                async with pool.stream(**_request_options(effect)) as reply:
+                    reading = _Reading(reply.status, reply.headers, account_id)
+                    async for chunk in reply.aiter_stream():
+                        if not reading.feed(chunk):
+                            break
+                    return reading.outcome()
+        except HTTPCORE_FAILURES as error:
             return transport_error(error, account_id, effect)
-        return Response(reply.status_code, reply.headers, reply.content)
 
     return perform
 
 
-def drive(flow: Flow, perform: Callable[[Effect], Outcome]) -> CreditBalance:
+def drive(flow: Flow, perform: Callable[[Effect], EffectResult]) -> CreditBalance:
     """Run ``flow`` to completion, performing each effect synchronously."""
     try:
         effect = next(flow)
@@ -94,7 +368,7 @@ def drive(flow: Flow, perform: Callable[[Effect], Outcome]) -> CreditBalance:
         return done.value  # type: ignore[no-any-return]
 
 
-async def drive_async(flow: Flow, perform: Callable[[Effect], Awaitable[Outcome]]) -> CreditBalance:
+async def drive_async(flow: Flow, perform: Callable[[Effect], Awaitable[EffectResult]]) -> CreditBalance:
     """Run ``flow`` to completion, awaiting each effect."""
     try:
         effect = next(flow)

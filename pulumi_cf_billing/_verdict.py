@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from ._models import CreditBalance, TopupConfig
 from ._money import format_usd
+from ._text import SERVER_TEXT_LIMIT, clean
 
 __all__ = ["Runway", "breach_message", "describe_topup", "judge"]
 
@@ -25,14 +26,14 @@ class Runway:
 
 
 def describe_topup(topup: TopupConfig) -> str:
-    """The automatic top-up state in a few words (``auto top-up of $20.00 when under $10.00``)."""
+    """The automatic top-up state in a few words (``auto top-up of $20.00 when under $10.00``); server text cleaned."""
     if topup.disabled_reason:
-        state = f"auto top-up disabled ({topup.disabled_reason})"
+        state = f"auto top-up disabled ({clean(topup.disabled_reason, SERVER_TEXT_LIMIT)})"
     elif topup.amount_usd is None or topup.threshold_usd is None:
         state = "auto top-up off"
     else:
         state = f"auto top-up of {format_usd(topup.amount_usd)} when under {format_usd(topup.threshold_usd)}"
-    return f"{state}; last top-up error: {topup.error}" if topup.error else state
+    return f"{state}; last top-up error: {clean(topup.error, SERVER_TEXT_LIMIT)}" if topup.error else state
 
 
 def judge(

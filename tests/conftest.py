@@ -1,16 +1,22 @@
-"""Shared fixtures: a sentinel token, fake clocks and sleepers, and a clean single-flight cache."""
+"""Shared fixtures: a sentinel token, fake clocks and sleepers, and the loopback-only network guard."""
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
-from pulumi_cf_billing import _client, _pacing
 
 SENTINEL_TOKEN = "cfsentinel-" + "Zq7" * 10  # 41 characters, never a real token
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210"
+# Where a test that forgot its base URL would send its request: a loopback port nobody listens on,
+# never Cloudflare. Subprocesses (the CLI, the engine) inherit it.
+NOWHERE_BASE_URL = "http://127.0.0.1:9/client/v4"
+os.environ["CLOUDFLARE_BASE_URL"] = NOWHERE_BASE_URL
 
 
 class FakeClock:
@@ -36,11 +42,38 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_shared_cache() -> Iterator[None]:
-    """Each test starts with no cached balances and no pacing history, so request counts mean what they say."""
-    _client._SHARED_CACHE.clear()
-    _pacing._PACERS.clear()
-    yield
-    _client._SHARED_CACHE.clear()
-    _pacing._PACERS.clear()
+class OffLoopbackError(AssertionError):
+    """A test tried to open a connection to something other than this machine."""
+
+
+def _loopback(address: Any) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX sockets stay on the machine
+        return True
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", maxsplit=1)[0]).is_loopback
+    except ValueError:
+        return False  # a name: resolving it is already a step off the machine
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """Every connection this test process opens goes to loopback; anything else fails the test at once."""
+    original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if not _loopback(address):
+            raise OffLoopbackError(f"tests stay on loopback: refused a connection to {address!r}")
+        original_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if not _loopback(address):
+            raise OffLoopbackError(f"tests stay on loopback: refused a connection to {address!r}")
+        return original_connect_ex(self, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        patch.setattr(socket.socket, "connect_ex", connect_ex)
+        yield

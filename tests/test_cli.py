@@ -330,7 +330,7 @@ def test_a_rate_limit_longer_than_the_timeout_exits_3_at_once(api: FakeCloudflar
         (["check", "--floor-usd", "50", *ids(ACCOUNT)], {"CLOUDFLARE_API_TOKEN": None}, "No Cloudflare credentials"),
         (["balance", *ids(ACCOUNT)], {"CLOUDFLARE_API_TOKEN": SENTINEL_TOKEN + "\n"}, "whitespace"),
         (["balance", *ids(ACCOUNT)], {"CLOUDFLARE_API_TOKEN": None, "CLOUDFLARE_API_KEY": "k"}, "without the email"),
-        (["balance", *ids(ACCOUNT)], {"CLOUDFLARE_BASE_URL": "http://example.com/client/v4"}, "not usable"),
+        (["balance", *ids(ACCOUNT)], {"CLOUDFLARE_BASE_URL": "http://example.com/client/v4"}, "Cannot use base URL"),
         (["balance", "--accounts-file", "/nonexistent/accounts.txt"], {}, "Cannot read the accounts file"),
         (["check", "--floor-usd", "-1", *ids(ACCOUNT)], {}, "non-negative number of US dollars"),
         (["check", "--floor-usd", "fifty", *ids(ACCOUNT)], {}, "non-negative number of US dollars"),

@@ -6,11 +6,13 @@ import asyncio
 import logging
 import pickle
 import random
+import ssl
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
-import httpx
+import httpcore
 import pytest
 
 from pulumi_cf_billing import (
@@ -32,6 +34,9 @@ from pulumi_cf_billing import (
     Timeout,
     TransportError,
 )
+from pulumi_cf_billing._flow import Send
+from pulumi_cf_billing._protocol import build_request
+from pulumi_cf_billing._transport import HTTPCORE_FAILURES, performer, proxy_for
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from .conftest import ACCOUNT, OTHER_ACCOUNT, SENTINEL_TOKEN, FakeClock
@@ -39,10 +44,10 @@ from .conftest import ACCOUNT, OTHER_ACCOUNT, SENTINEL_TOKEN, FakeClock
 
 def client_for(api: FakeCloudflareAPI, clock: FakeClock | None = None, **options: object) -> CreditBalanceClient:
     api.add_token(SENTINEL_TOKEN)
-    extra: dict[str, object] = {"cache_ttl_s": 0, "rng": random.Random(7)}
+    extra: dict[str, object] = {"cache_ttl_s": 0, "rng": random.Random(7), "environ": {}}
     if clock is not None:
         extra |= {"clock": clock, "sleep": clock.sleep}
-    return CreditBalanceClient(api_token=SENTINEL_TOKEN, base_url=api.base_url, environ={}, **(extra | options))  # type: ignore[arg-type]
+    return CreditBalanceClient(api_token=SENTINEL_TOKEN, base_url=api.base_url, **(extra | options))  # type: ignore[arg-type]
 
 
 def test_reads_the_balance_in_cents_with_exact_dollars(fake_cloudflare_api: FakeCloudflareAPI) -> None:
@@ -279,14 +284,26 @@ def test_connection_refused_is_a_transport_error(clock: FakeClock) -> None:
     assert SENTINEL_TOKEN not in repr(caught.value)
 
 
-def test_clients_share_reads_of_one_account(fake_cloudflare_api: FakeCloudflareAPI) -> None:
-    fake_cloudflare_api.add_account(ACCOUNT)
+def test_two_clients_never_share_a_reading(fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    fake_cloudflare_api.add_account(ACCOUNT, balance_cents=5000)
     with (
         client_for(fake_cloudflare_api, cache_ttl_s=60) as first,
         client_for(fake_cloudflare_api, cache_ttl_s=60) as second,
     ):
-        assert first.get(ACCOUNT) == second.get(ACCOUNT)
-    assert fake_cloudflare_api.request_count(ACCOUNT) == 1
+        assert first.get(ACCOUNT).balance == 5000
+        fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 10
+        assert second.get(ACCOUNT).balance == 10
+        assert first.get(ACCOUNT).balance == 5000  # its own cache, as asked
+    assert fake_cloudflare_api.request_count(ACCOUNT) == 2
+
+
+def test_a_client_reads_afresh_by_default(fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    fake_cloudflare_api.add_account(ACCOUNT)
+    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
+    with CreditBalanceClient(api_token=SENTINEL_TOKEN, base_url=fake_cloudflare_api.base_url, environ={}) as client:
+        client.get(ACCOUNT)
+        client.get(ACCOUNT)
+    assert fake_cloudflare_api.request_count(ACCOUNT) == 2
 
 
 def test_a_shared_read_expires_after_the_ttl(fake_cloudflare_api: FakeCloudflareAPI, clock: FakeClock) -> None:
@@ -308,7 +325,7 @@ def test_concurrent_async_callers_share_one_request(fake_cloudflare_api: FakeClo
 
     async def read_many() -> list[Decimal]:
         async with AsyncCreditBalanceClient(
-            api_token=SENTINEL_TOKEN, base_url=fake_cloudflare_api.base_url, environ={}
+            api_token=SENTINEL_TOKEN, base_url=fake_cloudflare_api.base_url, environ={}, cache_ttl_s=60
         ) as client:
             return [b.balance for b in await asyncio.gather(*(client.get(ACCOUNT) for _ in range(20)))]
 
@@ -389,47 +406,66 @@ def test_global_key_is_masked_too() -> None:
     assert credentials.headers()["X-Auth-Key"] == "secret-global-key-value"
 
 
-def test_http_client_can_be_injected(fake_cloudflare_api: FakeCloudflareAPI) -> None:
+def test_a_proxy_in_the_environment_is_never_used_for_loopback(fake_cloudflare_api: FakeCloudflareAPI) -> None:
     fake_cloudflare_api.add_account(ACCOUNT)
-    with httpx.Client() as http:
-        with client_for(fake_cloudflare_api, http_client=http) as client:
-            client.get(ACCOUNT)
-        assert not http.is_closed
-        assert http.get(fake_cloudflare_api.base_url).status_code == 404
+    dead_proxy = "http://127.0.0.1:9"  # nothing listens: a request through it would fail
+    environ = {"HTTP_PROXY": dead_proxy, "ALL_PROXY": dead_proxy, "http_proxy": dead_proxy}
+    with client_for(fake_cloudflare_api, environ=environ) as client:
+        assert client.get(ACCOUNT).balance == 5000
 
 
-def _httpx_failures() -> list[type[httpx.HTTPError]]:
-    found: list[type[httpx.HTTPError]] = []
-    pending: list[type[httpx.HTTPError]] = [httpx.HTTPError]
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"HTTPS_PROXY": "http://proxy.internal:3128"}, "http://proxy.internal:3128"),
+        ({"https_proxy": "proxy.internal:8080", "HTTPS_PROXY": "http://other:1"}, "http://proxy.internal:8080"),
+        ({"ALL_PROXY": "https://proxy.internal"}, "https://proxy.internal:443"),
+        ({"HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": ".cloudflare.com"}, None),
+        ({"HTTPS_PROXY": "http://proxy.internal:3128", "no_proxy": "*"}, None),
+        ({"HTTP_PROXY": "http://proxy.internal:3128"}, None),  # http only: the API is https
+        ({}, None),
+    ],
+)
+def test_the_proxy_for_cloudflare_comes_from_the_environment(environ: dict[str, str], expected: str | None) -> None:
+    proxy = proxy_for("https://api.cloudflare.com/client/v4", environ)
+    url = None if proxy is None else proxy.url
+    assert (None if url is None else f"{url.scheme.decode()}://{url.host.decode()}:{url.port}") == expected
+
+
+def test_a_socks_proxy_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="http:// or https:// proxy only"):
+        proxy_for("https://api.cloudflare.com/client/v4", {"ALL_PROXY": "socks5://proxy.internal:1080"})
+
+
+class _FailingPool:
+    """Transport-level mock: a pool whose every exchange fails with ``failure`` (DNS, TLS and proxy faults)."""
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+
+    def stream(self, **_: object) -> Any:
+        raise self.failure
+
+
+def _httpcore_failures() -> list[type[Exception]]:
+    found: list[type[Exception]] = []
+    pending = [kind for kind in HTTPCORE_FAILURES if kind is not OSError]
     while pending:
         kind = pending.pop()
         pending.extend(kind.__subclasses__())
-        if kind is not httpx.HTTPStatusError and issubclass(kind, httpx.RequestError):
-            found.append(kind)
-    return found
+        found.append(kind)
+    return [*found, OSError, ssl.SSLCertVerificationError, ConnectionRefusedError]
 
 
-@pytest.mark.parametrize("failure", _httpx_failures(), ids=lambda kind: kind.__name__)
-def test_every_httpx_failure_becomes_a_transport_error(clock: FakeClock, failure: type[httpx.RequestError]) -> None:
-    """Transport-level mock: these are faults a real server cannot produce on purpose (DNS, TLS, proxies)."""
-
-    def fail(request: httpx.Request) -> httpx.Response:
-        raise failure(f"simulated {failure.__name__}", request=request)
-
-    with httpx.Client(transport=httpx.MockTransport(fail)) as http:
-        client = CreditBalanceClient(
-            api_token=SENTINEL_TOKEN,
-            environ={},
-            http_client=http,
-            clock=clock,
-            sleep=clock.sleep,
-            cache_ttl_s=0,
-            rng=random.Random(1),
-        )
-        with pytest.raises(TransportError) as caught:
-            client.get(ACCOUNT)
-    assert caught.value.account_id == ACCOUNT
-    assert "api.cloudflare.com" in str(caught.value)
-    assert SENTINEL_TOKEN not in str(caught.value)
-    assert caught.value.__cause__ is None
-    assert ("did not answer" in str(caught.value)) is issubclass(failure, httpx.TimeoutException)
+@pytest.mark.parametrize("failure", _httpcore_failures(), ids=lambda kind: kind.__name__)
+def test_every_httpcore_failure_becomes_a_transport_error(failure: type[Exception]) -> None:
+    request = build_request(ACCOUNT, Credentials(api_token=SENTINEL_TOKEN), "https://api.cloudflare.com/client/v4")
+    perform = performer(_FailingPool(failure(f"simulated {failure.__name__}")), ACCOUNT, time.sleep)  # type: ignore[arg-type]
+    outcome = perform(Send(request, 1.0, 1.0))
+    assert isinstance(outcome, TransportError)
+    assert outcome.account_id == ACCOUNT
+    assert "api.cloudflare.com" in str(outcome)
+    assert f"simulated {failure.__name__}" in str(outcome) or issubclass(failure, httpcore.TimeoutException)
+    assert SENTINEL_TOKEN not in str(outcome)
+    assert outcome.__cause__ is None
+    assert ("did not answer" in str(outcome)) is issubclass(failure, httpcore.TimeoutException)

@@ -40,7 +40,7 @@ def _fake_api(command: FakeApiCommand) -> FakeCloudflareAPI:
     """The fake, not yet started, with its accounts and tokens; a token it cannot accept is a usage error."""
     api = FakeCloudflareAPI(command.host, command.port)
     for account_id, cents in command.accounts or (DEMO_ACCOUNT,):
-        api.add_account(account_id, balance_cents=float(cents))
+        api.add_account(account_id, balance_cents=cents)
     try:
         for token in _tokens(command):
             api.add_token(token)

@@ -14,17 +14,13 @@ from typing import Any
 from .._models import CreditBalance, TopupConfig
 from .._money import format_usd
 from .._serialize import json_number, outcome_to_dict
+from .._text import clean
 from ._fetch import Outcome
 
 __all__ = ["balance_table", "check_line", "check_to_dict", "to_json", "topup_summary"]
 
 TOP_UP_URL = "https://dash.cloudflare.com/?to=/:account/ai/ai-gateway"
 _HEADER = ("ACCOUNT", "BALANCE", "AUTO TOP-UP", "PAYMENT METHOD")
-
-
-def clean(text: str) -> str:
-    """``text`` with every non-printable character (escape sequences, newlines) replaced by ``?``."""
-    return "".join(char if char.isprintable() else "?" for char in text)
 
 
 def error_summary(error: Exception) -> str:

@@ -10,17 +10,11 @@ import math
 from decimal import Decimal, InvalidOperation
 
 from .._exceptions import InvalidAccountIdError
-from .._money import parse_usd
-from .._protocol import validate_account_id
+from .._money import bounded_amount, parse_usd
+from .._protocol import MAX_CENTS, validate_account_id
+from .._text import shown
 
 __all__ = ["account_balance", "floor_usd", "port_number", "positive_int", "positive_seconds"]
-
-_ECHO_LIMIT = 36
-
-
-def shown(text: str) -> str:
-    """``text`` quoted for an error message, or only its length when it is long enough to be a secret."""
-    return repr(text) if len(text) <= _ECHO_LIMIT else f"a {len(text)}-character value"
 
 
 def floor_usd(text: str) -> Decimal:
@@ -66,9 +60,9 @@ def account_balance(text: str) -> tuple[str, Decimal]:
     except InvalidAccountIdError as error:
         raise argparse.ArgumentTypeError(f"expected ACCOUNT_ID=BALANCE_CENTS: {error}") from None
     try:
-        balance = Decimal(cents.strip())
+        balance = bounded_amount(Decimal(cents.strip()), max_abs=MAX_CENTS)
     except InvalidOperation:
-        balance = Decimal("NaN")
-    if not balance.is_finite():
+        balance = None
+    if balance is None:
         raise argparse.ArgumentTypeError(f"expected ACCOUNT_ID=BALANCE_CENTS; {shown(cents)} is not a number of cents")
     return account_id, balance

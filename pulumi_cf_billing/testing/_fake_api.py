@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import Enum
 from types import TracebackType
 from typing import Any
@@ -54,7 +55,11 @@ def _default_payment_method() -> dict[str, Any]:
     return {"brand": "visa", "last4": "4242"}
 
 
-def _wire_number(value: float | None) -> float | int | None:
+Money = float | Decimal
+"""An amount in US cents: a ``Decimal`` goes on the wire digit for digit, a ``float`` as Python prints it."""
+
+
+def _wire_number(value: Money | None) -> Money | int | None:
     """Integral floats as ints, so ``5000.0`` cents goes on the wire as ``5000`` like Cloudflare's."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -71,11 +76,11 @@ class FakeAccount:
     """
 
     account_id: str
-    balance_cents: float = 5000
+    balance_cents: Money = 5000
     has_default_payment_method: bool = True
     payment_method: dict[str, Any] | None = field(default_factory=_default_payment_method)
-    topup_amount_cents: float | None = 2000
-    topup_threshold_cents: float | None = 1000
+    topup_amount_cents: Money | None = 2000
+    topup_threshold_cents: Money | None = 1000
     disabled_reason: str | None = None
     topup_error: str | None = None
     last_failed_at_ms: int | None = None
@@ -265,12 +270,12 @@ class FakeCloudflareAPI:
     def add_account(
         self,
         account_id: str,
-        balance_cents: float = 5000,
+        balance_cents: Money = 5000,
         *,
         has_default_payment_method: bool = True,
         payment_method: Mapping[str, Any] | _Default | None = _Default.PAYMENT_METHOD,
-        topup_amount_cents: float | None = 2000,
-        topup_threshold_cents: float | None = 1000,
+        topup_amount_cents: Money | None = 2000,
+        topup_threshold_cents: Money | None = 1000,
         disabled_reason: str | None = None,
         topup_error: str | None = None,
         last_failed_at_ms: int | None = None,

@@ -8,10 +8,11 @@ byte. Nothing here does I/O: the server in ``_fake_api`` decides when and how to
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any, Literal
+
+from .._serialize import exact_json
 
 Headers = tuple[tuple[str, str], ...]
 """Extra response headers as ``(name, value)`` pairs, in the order they are sent."""
@@ -52,12 +53,12 @@ class CannedResponse:
 
 
 def json_response(status: int, payload: Any, headers: Headers = ()) -> CannedResponse:
-    """``payload`` as compact JSON (``application/json``), the way Cloudflare sends it.
+    """``payload`` as compact JSON (``application/json``), the way Cloudflare sends it; ``Decimal`` amounts exactly.
 
     Raises ``TypeError``/``ValueError`` for values JSON cannot carry (objects, NaN, infinities):
     Cloudflare never sends those, so a test that asks for them has a bug worth surfacing.
     """
-    body = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+    body = exact_json(payload).encode()
     return CannedResponse(status, body, headers=headers)
 
 
