@@ -204,9 +204,10 @@ def _read(news: Mapping[str, Any]) -> CreditBalance:
 
 def _from_program(observed: Mapping[str, Any], account_id: str) -> CreditBalance:
     """The program's reading (JSON text of Cloudflare's result), parsed by the protocol's own parser, or its error."""
-    result = observed.get("result")
+    result, error = observed.get("result"), observed.get("error")
     if not isinstance(result, str):
-        raise CloudflareBillingError(clean(str(observed.get("error"))), account_id=account_id)
+        reason = error if isinstance(error, str) else "the program handed the guard no reading of it"
+        raise CloudflareBillingError(clean(reason), account_id=account_id)
     body = b'{"success":true,"result":' + result.encode() + b"}"
     return parse_response(200, {}, body, account_id)
 

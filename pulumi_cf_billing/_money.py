@@ -84,7 +84,7 @@ def parse_usd(value: object, *, what: str = "amount") -> Decimal:
 def format_usd(usd: Decimal) -> str:
     """Format US dollars for people: at least two decimals, more only when needed (``$49.995``)."""
     sign = "-" if usd < 0 else ""
-    magnitude = abs(usd)
+    magnitude = usd.copy_abs()  # abs() would round to the ambient 28 digits
     cents = MONEY_CONTEXT.quantize(magnitude, Decimal("0.01"))
     exact = cents if cents == magnitude else MONEY_CONTEXT.normalize(magnitude)
     return f"{sign}${exact:,f}"

@@ -571,7 +571,7 @@ def test_a_reading_from_the_program_is_judged_without_a_request(
     api: FakeCloudflareAPI, start_host: HostFactory
 ) -> None:
     host = start_host()
-    reading = {"result": {"balance": 4999.5, "topup_config": {"amount": 2000, "threshold": 1000}}}
+    reading = {"result": '{"balance":4999.5,"topup_config":{"amount":2000,"threshold":1000}}'}
     _, failures = host.check(guard(floor_usd=50, observed=reading))
     assert "balance $49.995 is below the floor $50.00" in failures[0].reason
     inputs, failures = host.check(guard(floor_usd="49.995", observed=reading))
@@ -589,3 +589,27 @@ def test_an_error_the_program_met_fails_closed_with_its_message(
     assert "could not read the AI Gateway balance" in failures[0].reason
     assert "HTTP 403, code 10000" in failures[0].reason
     assert api.request_count() == 0
+
+
+def test_a_reading_is_judged_digit_for_digit_through_the_host(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    host = start_host()
+    reading = {"result": '{"balance":4999.99999999999999999999999999}'}
+    _, failures = host.check(guard(floor_usd=50, observed=reading))
+    assert "balance $49.9999999999999999999999999999 is below the floor $50.00" in failures[0].reason
+    assert api.request_count() == 0
+
+
+@pytest.mark.parametrize(
+    "reading",
+    [{"result": '{"balance":1e400}'}, {"result": "[" * 5000}, {"result": 4999.5}, {}, {"error": "boom\x1b[31m"}],
+    ids=["absurd", "deep", "not-text", "empty", "escape"],
+)
+def test_every_unusable_reading_goes_through_on_error(
+    api: FakeCloudflareAPI, start_host: HostFactory, reading: dict[str, object]
+) -> None:
+    host = start_host()
+    news, failures = host.check(guard(floor_usd=50, observed=reading, on_error="warn"))
+    assert failures == []
+    assert news["status"] == "unreadable"
+    assert "could not read the AI Gateway balance" in news["message"]
+    assert "\x1b" not in news["message"]

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import contextvars
+import json
 import logging
 import pickletools
 import threading
@@ -34,7 +35,6 @@ from pulumi_cf_billing import (
     get_credit_balance_output,
     require_credit_balance,
 )
-from pulumi_cf_billing._client import _SHARED_CACHE
 from pulumi_cf_billing._guard_provider import CreditBalanceGuardProvider
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
@@ -340,7 +340,6 @@ def test_an_unknown_input_in_preview_gives_an_unknown_result_and_no_request(
     assert preview.known("control")["account_id"] == OTHER  # the mocks do let reads through in preview
     assert api.request_count(ACCOUNT) == 0
 
-    _SHARED_CACHE.clear()
     up = run_program(api, program, config=stack_config, preview=False)
 
     assert up.known("credits") == EXPECTED_ACCOUNT
@@ -622,7 +621,7 @@ def test_the_guard_registers_its_options_and_no_credential(
     assert (guard.name, guard.custom) == ("guard", True)
     provider = guard.inputs.pop("__provider")
     observed = guard.inputs.pop("observed")
-    assert observed["result"]["balance"] == 4999.5  # the program's reading, judged by the provider
+    assert json.loads(observed["result"], parse_float=Decimal)["balance"] == Decimal("4999.5")  # judged by the provider
     assert SENTINEL not in repr(observed)
     assert guard.inputs == {
         "account_id": ACCOUNT,
