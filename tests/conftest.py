@@ -63,14 +63,17 @@ def _loopback_only() -> Iterator[None]:
     """Every connection this test process opens goes to loopback; anything else fails the test at once."""
     original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
-    def connect(self: socket.socket, address: Any) -> None:
+    def refuse(sock: socket.socket, address: Any) -> None:
         if not _loopback(address):
+            sock.close()
             raise OffLoopbackError(f"tests stay on loopback: refused a connection to {address!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        refuse(self, address)
         original_connect(self, address)
 
     def connect_ex(self: socket.socket, address: Any) -> int:
-        if not _loopback(address):
-            raise OffLoopbackError(f"tests stay on loopback: refused a connection to {address!r}")
+        refuse(self, address)
         return original_connect_ex(self, address)
 
     with pytest.MonkeyPatch.context() as patch:

@@ -15,26 +15,26 @@ from .._money import format_usd
 from .._serialize import outcome_to_dict
 from ._args import BalanceCommand, CheckCommand
 from ._exit_codes import ExitCode
-from ._fetch import Outcome, read_all
+from ._fetch import AccountResult, ReadHooks, read_all
 from ._render import balance_table, check_line, check_to_dict, to_json
 
 __all__ = ["check_exit_code", "run_balance", "run_check"]
 
 
-def _failures(outcomes: Sequence[Outcome]) -> int:
+def _failures(outcomes: Sequence[AccountResult]) -> int:
     return sum(not isinstance(outcome, CreditBalance) for outcome in outcomes)
 
 
-def _report_failures(outcomes: Sequence[Outcome], consequence: str) -> None:
+def _report_failures(outcomes: Sequence[AccountResult], consequence: str) -> None:
     failed = _failures(outcomes)
     if failed:
         print(f"cf-billing: {failed} of {len(outcomes)} accounts could not be read: {consequence}", file=sys.stderr)
 
 
-def run_balance(command: BalanceCommand) -> ExitCode:
+def run_balance(command: BalanceCommand, hooks: ReadHooks | None = None) -> ExitCode:
     """Print every account's balance; 0 when all were read, 3 when any could not be."""
     ids = command.read.account_ids
-    outcomes = read_all(command.read)
+    outcomes = read_all(command.read, hooks)
     if command.read.as_json:
         pairs = zip(ids, outcomes, strict=True)
         print(to_json([outcome_to_dict(account_id, outcome) for account_id, outcome in pairs]))
@@ -44,7 +44,7 @@ def run_balance(command: BalanceCommand) -> ExitCode:
     return ExitCode.UNREADABLE if _failures(outcomes) else ExitCode.OK
 
 
-def check_exit_code(outcomes: Sequence[Outcome], floor_usd: Decimal) -> ExitCode:
+def check_exit_code(outcomes: Sequence[AccountResult], floor_usd: Decimal) -> ExitCode:
     """3 when any account is unreadable (it wins over below), 1 when any is below the floor, else 0."""
     if _failures(outcomes):
         return ExitCode.UNREADABLE
@@ -52,10 +52,10 @@ def check_exit_code(outcomes: Sequence[Outcome], floor_usd: Decimal) -> ExitCode
     return ExitCode.BELOW if below else ExitCode.OK
 
 
-def run_check(command: CheckCommand) -> ExitCode:
+def run_check(command: CheckCommand, hooks: ReadHooks | None = None) -> ExitCode:
     """Compare every account with the floor; see :func:`check_exit_code` for the exit code."""
     ids, floor = command.read.account_ids, command.floor_usd
-    outcomes = read_all(command.read)
+    outcomes = read_all(command.read, hooks)
     pairs = list(zip(ids, outcomes, strict=True))
     if command.read.as_json:
         print(to_json([check_to_dict(account_id, outcome, floor) for account_id, outcome in pairs]))
@@ -66,7 +66,7 @@ def run_check(command: CheckCommand) -> ExitCode:
     return check_exit_code(outcomes, floor)
 
 
-def _report_below(outcomes: Sequence[Outcome], floor_usd: Decimal) -> None:
+def _report_below(outcomes: Sequence[AccountResult], floor_usd: Decimal) -> None:
     below = sum(isinstance(outcome, CreditBalance) and outcome.is_below(floor_usd) for outcome in outcomes)
     if below:
         summary = f"{below} of {len(outcomes)} accounts are below the floor of {format_usd(floor_usd)}"

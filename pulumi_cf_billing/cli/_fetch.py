@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from .._client import AsyncCreditBalanceClient
 from .._exceptions import CloudflareBillingError
@@ -11,22 +15,37 @@ from .._retry import Timeout
 from ._args import ReadOptions
 from ._progress import Progress
 
-__all__ = ["Outcome", "read_all"]
+__all__ = ["AccountResult", "ReadHooks", "read_all"]
 
-Outcome = CreditBalance | CloudflareBillingError
+AccountResult = CreditBalance | CloudflareBillingError
+"""One account's read: its balance or the error it failed with."""
 
 
-def read_all(options: ReadOptions) -> list[Outcome]:
+@dataclass(frozen=True)
+class ReadHooks:
+    """Injected time and chance, for tests: a monotonic ``clock``, an awaitable ``sleep``, a seeded ``rng``."""
+
+    clock: Callable[[], float] | None = None
+    sleep: Callable[[float], Awaitable[object]] | None = None
+    rng: random.Random | None = None
+
+
+def read_all(options: ReadOptions, hooks: ReadHooks | None = None) -> list[AccountResult]:
     """One outcome per account id, in the order given: its balance or the error it failed with.
 
     Credentials and base URL come from the environment; a missing credential raises
     :class:`MissingCredentialsError` before any request. Nothing is cached or deduplicated.
     """
-    return asyncio.run(_read_all(options))
+    return asyncio.run(_read_all(options, hooks or ReadHooks()))
 
 
-async def _read_all(options: ReadOptions) -> list[Outcome]:
-    client = AsyncCreditBalanceClient(timeout=Timeout(total_s=options.timeout_s), cache_ttl_s=0)
+async def _read_all(options: ReadOptions, hooks: ReadHooks) -> list[AccountResult]:
+    client = AsyncCreditBalanceClient(
+        timeout=Timeout(total_s=options.timeout_s),
+        clock=hooks.clock or time.monotonic,
+        sleep=hooks.sleep,
+        rng=hooks.rng,
+    )
     progress = Progress(len(options.account_ids))
     async with client:
         try:

@@ -15,16 +15,16 @@ from .._exceptions import CloudflareBillingError, ConfigurationError
 from ._args import BalanceCommand, CheckCommand, Command, parse_command
 from ._commands import run_balance, run_check
 from ._exit_codes import ExitCode
-from ._fake_api import run_fake_api
+from ._fetch import ReadHooks
 
 __all__ = ["main"]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, hooks: ReadHooks | None = None) -> int:
     """Run ``cf-billing`` with ``argv`` (default ``sys.argv[1:]``) and return its exit code.
 
     argparse itself raises ``SystemExit(2)`` on a usage error and ``SystemExit(0)`` for ``--help``
-    and ``--version``.
+    and ``--version``. ``hooks`` inject a clock, a sleep and a random generator (tests only).
     """
     _tolerate_unencodable_output()
     try:
@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CloudflareBillingError, ValueError) as error:
         return _fail(error, ExitCode.USAGE)
     try:
-        return _run(command)
+        return _run(command, hooks)
     except ConfigurationError as error:
         return _fail(error, ExitCode.USAGE)
     except CloudflareBillingError as error:
@@ -42,11 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
 
 
-def _run(command: Command) -> ExitCode:
+def _run(command: Command, hooks: ReadHooks | None) -> ExitCode:
     if isinstance(command, BalanceCommand):
-        return run_balance(command)
+        return run_balance(command, hooks)
     if isinstance(command, CheckCommand):
-        return run_check(command)
+        return run_check(command, hooks)
+    from ._fake_api import run_fake_api  # noqa: PLC0415  # only fake-api needs the testing package
+
     return run_fake_api(command)
 
 

@@ -15,7 +15,7 @@ from .._models import CreditBalance, TopupConfig
 from .._money import format_usd
 from .._serialize import json_number, outcome_to_dict
 from .._text import clean
-from ._fetch import Outcome
+from ._fetch import AccountResult
 
 __all__ = ["balance_table", "check_line", "check_to_dict", "to_json", "topup_summary"]
 
@@ -51,7 +51,7 @@ def _row(outcome: CreditBalance) -> tuple[str, str, str, str]:
     return outcome.account_id, money, topup_summary(outcome.topup_config), payment_summary(outcome)
 
 
-def balance_table(account_ids: Sequence[str], outcomes: Sequence[Outcome]) -> str:
+def balance_table(account_ids: Sequence[str], outcomes: Sequence[AccountResult]) -> str:
     """One row per account in order; a failed account's row holds its error type and message."""
     rows = [_row(outcome) for outcome in outcomes if isinstance(outcome, CreditBalance)]
     account, money, topup = (max(len(row[column]) for row in [_HEADER, *rows]) for column in range(3))
@@ -68,7 +68,7 @@ def balance_table(account_ids: Sequence[str], outcomes: Sequence[Outcome]) -> st
     return "\n".join(lines)
 
 
-def check_line(account_id: str, outcome: Outcome, floor_usd: Decimal) -> str:
+def check_line(account_id: str, outcome: AccountResult, floor_usd: Decimal) -> str:
     """``ok``/``BELOW``/``ERROR`` for one account, with the amounts compared or what went wrong."""
     floor = format_usd(floor_usd)
     if not isinstance(outcome, CreditBalance):
@@ -79,7 +79,7 @@ def check_line(account_id: str, outcome: Outcome, floor_usd: Decimal) -> str:
     return f"{'ok':<7}{account_id}  {money} ≥ floor {floor}"
 
 
-def check_to_dict(account_id: str, outcome: Outcome, floor_usd: Decimal) -> dict[str, Any]:
+def check_to_dict(account_id: str, outcome: AccountResult, floor_usd: Decimal) -> dict[str, Any]:
     """The ``balance --json`` object plus ``floor_usd`` and ``below_floor`` (``null`` when unreadable)."""
     below = outcome.is_below(floor_usd) if isinstance(outcome, CreditBalance) else None
     return {**outcome_to_dict(account_id, outcome), "floor_usd": json_number(floor_usd), "below_floor": below}

@@ -8,6 +8,8 @@ byte. Nothing here does I/O: the server in ``_fake_api`` decides when and how to
 
 from __future__ import annotations
 
+import functools
+import zlib
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any, Literal
@@ -17,8 +19,12 @@ from .._serialize import exact_json
 Headers = tuple[tuple[str, str], ...]
 """Extra response headers as ``(name, value)`` pairs, in the order they are sent."""
 
-FaultKind = Literal["respond", "slow", "drop_connection", "truncated_body"]
-"""How a fault is delivered: a canned response, a delayed normal answer, or a broken connection."""
+FaultKind = Literal[
+    "respond", "slow", "drop_connection", "truncated_body", "trickle_headers", "trickle_body", "endless_body"
+]
+"""How a fault is delivered: a canned response, a delayed normal answer, a broken connection or a hostile stream."""
+STREAMED_KINDS = frozenset({"trickle_headers", "trickle_body", "endless_body"})
+"""The kinds the server writes byte by byte or without end (each stops when the client hangs up)."""
 
 RATE_LIMITED = (971, "Please wait and consider throttling your request speed")
 """Cloudflare's error for a client over its rate limit (HTTP 429)."""
@@ -97,6 +103,7 @@ class Fault:
     kind: FaultKind
     response: CannedResponse | None = None
     delay_s: float = 0.0
+    declared_length: int | None = None
 
     @classmethod
     def rate_limited(cls, retry_after: str | None = "1", retry_after_ms: int | None = None) -> Fault:
@@ -160,13 +167,58 @@ class Fault:
         _check_status(status, 200, 599)
         return cls("respond", error_response(status, (code, message)))
 
+    @classmethod
+    def trickle_headers(cls, interval_s: float = 0.5) -> Fault:
+        """The normal answer, its status line and headers sent one byte every ``interval_s`` seconds."""
+        return cls("trickle_headers", delay_s=_interval(interval_s))
+
+    @classmethod
+    def trickle_body(cls, interval_s: float = 0.5) -> Fault:
+        """The normal answer, headers at once, then its body one byte every ``interval_s`` seconds."""
+        return cls("trickle_body", delay_s=_interval(interval_s))
+
+    @classmethod
+    def endless_body(cls, declared_length: int | None = None) -> Fault:
+        """HTTP 200 whose body never ends: chunked, or announced as ``declared_length`` bytes and longer still.
+
+        The server writes until the client hangs up (or the fake stops).
+        """
+        return cls("endless_body", declared_length=declared_length)
+
+    @classmethod
+    def gzip_bomb(cls, inflated_bytes: int = 200 * 2**20) -> Fault:
+        """HTTP 200, ``Content-Encoding: gzip``: a small body that inflates to ``inflated_bytes`` of JSON-ish text."""
+        return cls("respond", CannedResponse(200, _bomb(inflated_bytes), headers=(("Content-Encoding", "gzip"),)))
+
+    @classmethod
+    def raw(cls, status: int, body: bytes, headers: Headers = (), content_type: str = "application/json") -> Fault:
+        """Exactly this status, body and extra headers: for odd encodings, numbers and headers a test needs."""
+        _check_status(status, 100, 599)
+        return cls("respond", CannedResponse(status, body, content_type, headers))
+
+
+def _interval(seconds: float) -> float:
+    if not 0 < seconds < 60:
+        raise ValueError(f"interval_s must be between 0 and 60 seconds; got {seconds!r}")
+    return seconds
+
+
+@functools.cache
+def _bomb(inflated_bytes: int) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b" " * 2**20
+    parts = [compressor.compress(b'{"success":true,"result":{"balance":100,"padding":"')]
+    parts += [compressor.compress(block) for _ in range(inflated_bytes // len(block))]
+    return b"".join([*parts, compressor.compress(b'"}}'), compressor.flush()])
+
 
 @dataclass(frozen=True)
 class Reply:
     """The fake's answer to one request: a response, and a fault changing how it is delivered.
 
-    ``delivery`` is ``None`` or a ``slow``, ``drop_connection`` or ``truncated_body`` fault; a
-    fault that is a canned response has already replaced ``response``.
+    ``delivery`` is ``None`` or a fault of a delivering kind (``slow``, ``drop_connection``,
+    ``truncated_body`` or one of :data:`STREAMED_KINDS`); a fault that is a canned response has
+    already replaced ``response``.
     """
 
     response: CannedResponse

@@ -17,10 +17,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-from ._faults import CannedResponse, Reply, error_response
+from ._faults import STREAMED_KINDS, CannedResponse, Fault, Reply, error_response
 
 AuthKind = Literal["token", "global_key", "none"]
 """Which kind of credential a request carried: API token, global API key, or none."""
@@ -124,6 +125,14 @@ class FakeServer(ThreadingHTTPServer):
             self.hooks.record_error(error)
 
 
+def _head(response: CannedResponse, extra: tuple[tuple[str, str], ...]) -> bytes:
+    """The status line and headers of ``response`` as bytes, for deliveries that write them by hand."""
+    reason = response.reason or HTTPStatus(response.status).phrase
+    lines = [f"HTTP/1.1 {response.status} {reason}", "Server: cloudflare", f"Content-Type: {response.content_type}"]
+    lines += [f"{name}: {value}" for name, value in (*response.headers, *extra)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
 def _shut(connection: socket.socket) -> None:
     with contextlib.suppress(OSError):  # already closed by the other side
         connection.shutdown(socket.SHUT_RDWR)
@@ -194,7 +203,40 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.stopping.wait(delay) or (fault and fault.kind == "drop_connection"):
             self.close_connection = True
             return
+        if fault is not None and fault.kind in STREAMED_KINDS:
+            self._stream(reply.response, fault)
+            return
         self._write(reply.response, truncate=fault is not None and fault.kind == "truncated_body")
+
+    def _stream(self, response: CannedResponse, fault: Fault) -> None:
+        """Write ``response`` the hostile way ``fault`` asks, until done, the client hangs up or the fake stops."""
+        self._responded = self.close_connection = True
+        endless = fault.kind == "endless_body"
+        length = fault.declared_length if endless else len(response.body)
+        framing = ("Transfer-Encoding", "chunked") if length is None else ("Content-Length", str(length))
+        head = _head(response, (framing, ("cf-ray", self.server.hooks.next_ray())))
+        if fault.kind == "trickle_headers":
+            self._trickle(head + response.body, fault.delay_s)
+        elif fault.kind == "trickle_body":
+            self.wfile.write(head)
+            self._trickle(response.body, fault.delay_s)
+        else:
+            self.wfile.write(head)
+            self._write_forever(chunked=length is None)
+
+    def _trickle(self, data: bytes, interval_s: float) -> None:
+        for index in range(len(data)):
+            if self.server.stopping.wait(interval_s):
+                return
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+
+    def _write_forever(self, *, chunked: bool) -> None:
+        block = b'"' + b"a" * (2**16 - 2) + b'"'
+        framed = b"%x\r\n%s\r\n" % (len(block), block) if chunked else block
+        self.wfile.write(b'{"success":true,"result":{"padding":' if not chunked else b"")
+        while not self.server.stopping.is_set():
+            self.wfile.write(framed)  # raises once the client has hung up
 
     def _write(self, response: CannedResponse, *, truncate: bool = False) -> None:
         self._responded = True
