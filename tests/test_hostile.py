@@ -14,10 +14,13 @@ import random
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pulumi_cf_billing import (
     AsyncCreditBalanceClient,
@@ -31,8 +34,14 @@ from pulumi_cf_billing import (
     RetryPolicy,
     Timeout,
 )
-from pulumi_cf_billing._body import MAX_BODY_BYTES
+from pulumi_cf_billing._body import MAX_BODY_BYTES, BodyProblem, BoundedBody
+from pulumi_cf_billing._guard_provider import observe
+from pulumi_cf_billing._models import TopupConfig
+from pulumi_cf_billing._money import format_usd
 from pulumi_cf_billing._pacing import CLOUDFLARE_WINDOW_S, RequestPacer
+from pulumi_cf_billing._protocol import parse_response, result_to_wire
+from pulumi_cf_billing._serialize import exact_json
+from pulumi_cf_billing._verdict import breach_message, judge
 from pulumi_cf_billing.cli import ExitCode, main
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
@@ -372,3 +381,93 @@ def test_hooks_make_cli_retries_deterministic(
     assert fake_cloudflare_api.request_count() == RetryPolicy().max_attempts
     assert len(clock.sleeps) == RetryPolicy().max_attempts - 1
     assert '"type": "ServerError"' in capsys.readouterr().out
+
+
+# -- 7. runway never goes stale ----------------------------------------------------------------
+
+
+def test_runway_is_recomputed_from_the_baseline_while_the_balance_is_unchanged() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    reading = {"result": exact_json(result_to_wire(CreditBalance(ACCOUNT, Decimal(6000))))}
+    news = {"account_id": ACCOUNT, "floor_usd": 10, "min_runway_days": 3, "observed": reading}
+    # Day 1: $100 at day 0 fell to $60, so $40 a day: the $10 floor was 1.25 days away.
+    first, _ = observe({**news, "min_runway_days": None}, {}, now=start)
+    at_100 = {**first, "balance_usd": 100, "baseline_balance_usd": 100}
+    day_one, _ = observe({**news, "min_runway_days": None}, at_100, now=start + timedelta(1))
+    assert day_one["days_until_floor"] == 1.25
+    # Nine days later, unchanged at $60: $40 over ten days is $4 a day, so the floor is 12.5 days away.
+    later, failure = observe(news, day_one, now=start + timedelta(10))
+    assert failure is None
+    assert later["status"] == "ok"
+    assert later["days_until_floor"] == 12.5
+    assert later["checked_at"] == day_one["checked_at"]  # when the reading last changed
+
+
+def test_server_text_reaches_pulumi_output_cleaned() -> None:
+    balance = CreditBalance(ACCOUNT, Decimal(100), topup_config=TopupConfig(disabled_reason="card\x1b[2J\ndeclined"))
+    message = breach_message("CreditBalanceGuard", balance, Decimal(50), judge(balance, Decimal(50)))
+    assert "\x1b" not in message
+    assert "\n" not in message
+    assert "auto top-up disabled (card?[2J?declined)" in message
+
+
+# -- 8. property: whatever the server sends, only library errors -------------------------------
+
+_json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**60), max_value=10**60),
+    st.text(max_size=20),
+    st.sampled_from(["1e309", "-1e1000000", "1e-400", "0.1e-30", "4999.99999999999999999999999999"]).map(Decimal),
+)
+_json_value = st.recursive(
+    _json_leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    max_leaves=12,
+)
+_result = st.fixed_dictionaries(
+    {},
+    optional={
+        "balance": _json_leaf,
+        "topup_config": st.dictionaries(
+            st.sampled_from(["amount", "threshold", "lastFailedAt", "disabledReason", "error"]), _json_leaf
+        ),
+        "payment_method": _json_value,
+        "has_default_payment_method": _json_leaf,
+    },
+)
+_header_value = st.one_of(
+    st.text(max_size=40),
+    st.integers(min_value=0).map(lambda n: '"default";r=' + str(n) + ";t=" + str(n * 7)),
+    st.sampled_from(["Fri, 31 Dec 99999 23:59:59 GMT", "1e400", "nan", "-5", "Mon, 01 Jan 0001 00:00:00 GMT"]),
+)
+_headers = st.dictionaries(
+    st.sampled_from(["retry-after", "retry-after-ms", "ratelimit", "date", "cf-ray"]), _header_value, max_size=5
+)
+
+
+@given(status=st.integers(min_value=100, max_value=599), headers=_headers, result=_result, raw=st.binary(max_size=64))
+def test_any_answer_parses_or_raises_a_library_error(
+    status: int, headers: dict[str, str], result: dict[str, Any], raw: bytes
+) -> None:
+    for body in (envelope(exact_json(result)), raw):
+        try:
+            balance = parse_response(status, headers, body, ACCOUNT)
+        except CloudflareBillingError:
+            continue
+        format_usd(balance.balance_usd)  # whatever parsed can be shown and judged
+        judge(balance, Decimal(50), require_auto_topup=True)
+    pacer = RequestPacer()
+    pacer.observe(headers, now=0.0)
+    assert 0 <= pacer.reserve(0.0) <= CLOUDFLARE_WINDOW_S
+
+
+@given(chunks=st.lists(st.binary(max_size=300), max_size=6), encoding=st.sampled_from([None, "gzip", "deflate", "br"]))
+def test_any_body_bytes_are_read_or_refused_by_a_body_problem(chunks: list[bytes], encoding: str | None) -> None:
+    try:
+        body = BoundedBody(encoding, None, cap=512)
+        for chunk in chunks:
+            body.feed(chunk)
+        assert len(body.result()) <= 512
+    except BodyProblem:
+        pass

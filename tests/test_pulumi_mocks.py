@@ -38,7 +38,7 @@ from pulumi_cf_billing import (
 from pulumi_cf_billing._guard_provider import CreditBalanceGuardProvider
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
-from .conftest import ACCOUNT, SENTINEL_TOKEN
+from .conftest import ACCOUNT, NOWHERE_BASE_URL, SENTINEL_TOKEN
 from .conftest import OTHER_ACCOUNT as OTHER
 
 SENTINEL = SENTINEL_TOKEN
@@ -159,6 +159,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """
     for name in CLOUDFLARE_ENV:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", NOWHERE_BASE_URL)  # a forgotten base URL never means Cloudflare
     with own_event_loop():
         yield
     pulumi.runtime.set_all_config({}, secret_keys=[])
@@ -652,13 +653,19 @@ def assert_pickled_by_reference(serialized: str) -> None:
 def test_the_guard_uses_its_credentials_namespace_and_account_argument(
     api: FakeCloudflareAPI, stack_config: dict[str, str]
 ) -> None:
-    config = stack_config | {"cf-billing:accountId": ACCOUNT, "billing-b:apiToken": SENTINEL}
+    # Every key of the namespace set: with no billing-b:baseUrl this test once sent its token to Cloudflare.
+    config = stack_config | {
+        "cf-billing:accountId": ACCOUNT,
+        "billing-b:apiToken": SENTINEL,
+        "billing-b:baseUrl": api.base_url,
+    }
 
     def program() -> None:
         CreditBalanceGuard("guard", floor_usd="$12.50", account_id=OTHER, credentials_namespace="billing-b")
 
     run = run_program(api, program, config=config)
 
+    assert api.request_count(OTHER) == 1  # read from the fake through billing-b's settings
     [guard] = [r for r in run.mocks.registered if r.typ == GUARD_TYPE]
     assert guard.inputs["account_id"] == OTHER
     assert guard.inputs["floor_usd"] == "$12.50"
