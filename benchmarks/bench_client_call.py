@@ -2,11 +2,11 @@
 
 Baseline: ``httpx.Client.get(url, headers=auth)`` then ``response.json()``, on a warm
 keep-alive connection. Candidate: ``CreditBalanceClient(..., cache_ttl_s=0).get(account)``
-with its own warm connection (its default httpx client), so every call reaches the server
+with its own warm connection (its own httpcore pool), so every call reaches the server
 and runs the whole read: pacing, request building, sending, deciphering into a typed model.
 
 Method: ``ROUNDS`` rounds; each builds a fresh baseline client and a fresh candidate client
-(and clears the process-wide pacers, or the 1,200-per-5-minutes pacing would start to wait),
+(each with a pacer of its own, so the 1,200-per-5-minutes pacing never waits),
 warms both with a few calls, then times a block of ``CALLS`` sequential calls of each, the
 order alternating from round to round. The figure judged is the ratio of the median per-call
 wall times, with a 95 % bootstrap interval; the median of the per-round ratios is shown too
@@ -27,7 +27,7 @@ from decimal import Decimal
 import httpx
 from _common import bootstrap_ci, load, machine, median, result, spread
 
-from pulumi_cf_billing import CreditBalanceClient, _pacing
+from pulumi_cf_billing import CreditBalanceClient
 from pulumi_cf_billing.testing import FakeCloudflareAPI
 
 GOAL_RATIO = 1.10
@@ -63,7 +63,6 @@ def main() -> None:
         url = f"{api.base_url}/accounts/{ACCOUNT}/ai-gateway/billing/credit-balance"
         auth = {"Authorization": f"Bearer {TOKEN}"}
         for i in range(rounds):
-            _pacing._PACERS.clear()
             with (
                 httpx.Client() as raw,
                 CreditBalanceClient(api_token=TOKEN, base_url=api.base_url, cache_ttl_s=0, environ={}) as client,

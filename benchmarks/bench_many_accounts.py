@@ -41,7 +41,7 @@ import httpcore
 from _common import load, machine, median, result
 from _fake_process import TOKEN, account_ids, configure, served
 
-from pulumi_cf_billing import AsyncCreditBalanceClient, CreditBalance, RateLimitedError, _pacing
+from pulumi_cf_billing import AsyncCreditBalanceClient, CreditBalance, RateLimitedError
 from pulumi_cf_billing.testing import FakeCloudflareAPI
 
 GOAL_RATIO = 1.15
@@ -102,8 +102,7 @@ async def read_all(base_url: str, ids: list[str], concurrency: int) -> tuple[flo
 
 
 def one_run(args: argparse.Namespace, ids: list[str]) -> Run:
-    """One run against a fresh fake, with fresh pacers."""
-    _pacing._PACERS.clear()
+    """One run against a fresh fake, with a fresh client (and so a fresh pacer)."""
     before = listen_overflows()
     with fake_api(args) as (base_url, stats):
         elapsed, cpu, results = asyncio.run(read_all(base_url, ids, args.concurrency))

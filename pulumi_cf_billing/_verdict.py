@@ -49,7 +49,7 @@ def judge(
     if balance.is_below(floor_usd):
         problems.append(f"balance {format_usd(balance.balance_usd)} is below the floor {format_usd(floor_usd)}")
     if require_auto_topup and not _topup_covers(balance.topup_config, floor_usd):
-        problems.append(f"auto top-up must be on with a threshold of at least {format_usd(floor_usd)}")
+        problems.append("auto top-up must be on with a threshold at or above the floor")
     days = runway.days_until_floor if runway is not None else None
     if min_runway_days is not None and days is not None and days < min_runway_days:
         required = f"{min_runway_days.normalize():f}"
@@ -62,11 +62,19 @@ def _topup_covers(topup: TopupConfig, floor_usd: Decimal) -> bool:
 
 
 def breach_message(subject: str, balance: CreditBalance, floor_usd: Decimal, problems: list[str]) -> str:
-    """One line naming who, which account, balance, floor, top-up state, the problems and what to do."""
+    """One line naming who, which account, the problems, balance, floor, top-up state and what to do; each fact once.
+
+    The balance and the floor are stated in the problem when the balance is below the floor, else after it.
+    """
+    facts = (
+        []
+        if balance.is_below(floor_usd)
+        else [f"balance {format_usd(balance.balance_usd)}", f"floor {format_usd(floor_usd)}"]
+    )
+    facts.append(describe_topup(balance.topup_config))
     return (
         f"{subject}: AI Gateway credits of account {balance.account_id} are not enough to deploy: "
-        f"{'; '.join(problems)} (balance {format_usd(balance.balance_usd)}, floor {format_usd(floor_usd)}, "
-        f"{describe_topup(balance.topup_config)}). {TOP_UP_ADVICE}"
+        f"{'; '.join(problems)} ({', '.join(facts)}). {TOP_UP_ADVICE}"
     )
 
 

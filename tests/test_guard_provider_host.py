@@ -379,7 +379,7 @@ def test_auto_top_up_can_be_required(api: FakeCloudflareAPI, start_host: HostFac
 
     assert [failure.property for failure in failures] == ["floor_usd"]
     reason = failures[0].reason
-    assert "auto top-up must be on with a threshold of at least $40.00" in reason
+    assert "auto top-up must be on with a threshold at or above the floor" in reason
     assert "auto top-up disabled (card_declined)" in reason
     assert_one_clean_line(reason)
 

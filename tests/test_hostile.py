@@ -471,3 +471,15 @@ def test_any_body_bytes_are_read_or_refused_by_a_body_problem(chunks: list[bytes
         assert len(body.result()) <= 512
     except BodyProblem:
         pass
+
+
+def test_a_refused_deploy_says_each_figure_once() -> None:
+    balance = CreditBalance(ACCOUNT, Decimal(999))
+    below = breach_message("CreditBalanceGuard", balance, Decimal(10), judge(balance, Decimal(10)))
+    assert below.count("$9.99") == 1
+    assert below.count("$10.00") == 1
+    assert "\n" not in below
+    topup = breach_message(
+        "CreditBalanceGuard", balance, Decimal(5), judge(balance, Decimal(5), require_auto_topup=True)
+    )
+    assert (topup.count("$9.99"), topup.count("$5.00")) == (1, 1)
