@@ -17,9 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, Generic, TypeVar
-
-import httpcore
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._cache import SingleFlightCache
 from ._credentials import Credentials, environment_layer
@@ -36,14 +34,18 @@ from ._protocol import (
     validate_base_url,
 )
 from ._retry import RetryPolicy, Timeout
-from ._transport import async_performer, drive, drive_async, open_async_pool, open_pool, performer, tls_context
 
 __all__ = ["AsyncCreditBalanceClient", "CreditBalanceClient"]
 
 DEFAULT_CACHE_TTL_S = 0.0
 FLEET_POOL_SIZE = 8
 
-P = TypeVar("P", httpcore.ConnectionPool, httpcore.AsyncConnectionPool)
+if TYPE_CHECKING:
+    import httpcore
+
+# The transport (httpcore, h11, anyio: about 25 ms of imports) loads on the first request, in the
+# methods below: a program that only declares a guard, or a CLI call that fails validation, never pays.
+P = TypeVar("P")
 
 
 class _BaseClient(Generic[P]):
@@ -124,7 +126,7 @@ class _BaseClient(Generic[P]):
         return f"{type(self).__name__}(base_url={self.base_url!r}, credentials={self.credentials!r})"
 
 
-class CreditBalanceClient(_BaseClient[httpcore.ConnectionPool]):
+class CreditBalanceClient(_BaseClient["httpcore.ConnectionPool"]):
     """Reads AI Gateway credit balances synchronously.
 
     Credentials: ``api_token``, or ``api_key`` + ``email``, or ``credentials``; else the
@@ -141,10 +143,14 @@ class CreditBalanceClient(_BaseClient[httpcore.ConnectionPool]):
     """
 
     def _open_pool(self) -> httpcore.ConnectionPool:
+        from ._transport import open_pool  # noqa: PLC0415  # see the note at P
+
         return open_pool(self.base_url, self._environ)
 
     def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
+        from ._transport import drive, performer  # noqa: PLC0415  # see the note at P
+
         account, key, flow = self._prepare(account_id)
         sleep = self._sleep or time.sleep
         return self._cache.get(
@@ -166,10 +172,12 @@ class CreditBalanceClient(_BaseClient[httpcore.ConnectionPool]):
         self.close()
 
 
-class AsyncCreditBalanceClient(_BaseClient[httpcore.AsyncConnectionPool]):
+class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
     """Reads AI Gateway credit balances with ``await``; same options as :class:`CreditBalanceClient`."""
 
     def _open_pool(self) -> httpcore.AsyncConnectionPool:
+        from ._transport import open_async_pool  # noqa: PLC0415  # see the note at P
+
         return open_async_pool(self.base_url, self._environ, connections=100)
 
     async def get(self, account_id: str | None = None) -> CreditBalance:
@@ -211,6 +219,8 @@ class AsyncCreditBalanceClient(_BaseClient[httpcore.AsyncConnectionPool]):
         return [result for result in results if result is not None]
 
     async def _get_with(self, pool: httpcore.AsyncConnectionPool | None, account_id: str | None) -> CreditBalance:
+        from ._transport import async_performer, drive_async  # noqa: PLC0415  # see the note at P
+
         account, key, flow = self._prepare(account_id)
         sleep = self._sleep or asyncio.sleep
 
@@ -226,6 +236,8 @@ class AsyncCreditBalanceClient(_BaseClient[httpcore.AsyncConnectionPool]):
         httpcore's pool bookkeeping grows with the square of its connections (encode/httpcore#1035):
         one pool of 50 spends milliseconds per request on it, several small pools do not.
         """
+        from ._transport import open_async_pool, tls_context  # noqa: PLC0415  # see the note at P
+
         count = -(-workers // FLEET_POOL_SIZE)
         if count <= 1:
             yield [self._connections()]

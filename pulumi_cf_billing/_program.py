@@ -24,7 +24,7 @@ from ._protocol import result_to_wire
 from ._serialize import exact_json
 from ._settings import CREDENTIALS_NAMESPACE, program_config, resolve_account_id, resolve_settings
 
-__all__ = ["observe_in_program", "read_in_program"]
+__all__ = ["forget_runs", "observe_in_program", "read_in_program"]
 
 _RUN_CACHES: weakref.WeakKeyDictionary[Any, SingleFlightCache[CreditBalance]] = weakref.WeakKeyDictionary()
 _RUN_CACHES_LOCK = threading.Lock()
@@ -40,6 +40,12 @@ def _run_cache() -> SingleFlightCache[CreditBalance]:
         if cache is None:
             cache = _RUN_CACHES[root] = SingleFlightCache(time.monotonic)
         return cache
+
+
+def forget_runs() -> None:
+    """Drop every run's shared readings (the ``fake_cloudflare_api`` fixture calls this between tests)."""
+    with _RUN_CACHES_LOCK:
+        _RUN_CACHES.clear()
 
 
 def read_in_program(

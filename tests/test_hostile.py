@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import gzip
+import itertools
 import pickle
 import random
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -35,6 +37,7 @@ from pulumi_cf_billing import (
     Timeout,
 )
 from pulumi_cf_billing._body import MAX_BODY_BYTES, BodyProblem, BoundedBody
+from pulumi_cf_billing._cache import SingleFlightCache
 from pulumi_cf_billing._guard_provider import observe
 from pulumi_cf_billing._models import TopupConfig
 from pulumi_cf_billing._money import format_usd
@@ -483,3 +486,59 @@ def test_a_refused_deploy_says_each_figure_once() -> None:
         "CreditBalanceGuard", balance, Decimal(5), judge(balance, Decimal(5), require_auto_topup=True)
     )
     assert (topup.count("$9.99"), topup.count("$5.00")) == (1, 1)
+
+
+def test_the_fixture_forgets_the_readings_a_run_shared() -> None:
+    from pulumi_cf_billing import _program  # noqa: PLC0415
+    from pulumi_cf_billing.testing.pytest_plugin import forget_library_state  # noqa: PLC0415
+
+    class Root:
+        """Stands in for a run's root stack resource (only its identity matters)."""
+
+    root = Root()
+    _program._RUN_CACHES[root] = SingleFlightCache(time.monotonic)
+    forget_library_state()
+    assert root not in _program._RUN_CACHES
+
+
+def test_an_interrupted_sync_owner_hands_the_read_to_a_waiter() -> None:
+    waiter_claimed = threading.Event()
+    claims = itertools.count()
+
+    def clock() -> float:
+        if next(claims) == 1:  # the second claim is the waiter's
+            waiter_claimed.set()
+        return 0.0
+
+    cache: SingleFlightCache[str] = SingleFlightCache(clock)
+    interrupted: list[BaseException] = []
+
+    def owner_read() -> str:
+        waiter_claimed.wait(5)
+        raise KeyboardInterrupt
+
+    def owner() -> None:
+        try:
+            cache.get("key", 60, owner_read)
+        except KeyboardInterrupt as error:
+            interrupted.append(error)
+
+    thread = threading.Thread(target=owner)
+    thread.start()
+    assert cache.get("key", 60, lambda: "the waiter's own read") == "the waiter's own read"
+    thread.join()
+    assert len(interrupted) == 1  # the owner still sees its own interruption
+
+
+def test_a_transport_error_names_the_tls_failure(fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    plain_http = fake_cloudflare_api.base_url.replace("http://", "https://")  # TLS to a server that speaks none
+    with (
+        CreditBalanceClient(
+            api_token=SENTINEL_TOKEN, base_url=plain_http, environ={}, retry=RetryPolicy(max_attempts=1)
+        ) as client,
+        pytest.raises(CloudflareBillingError) as caught,
+    ):
+        client.get(ACCOUNT)
+    assert "SSL" in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert SENTINEL_TOKEN not in str(caught.value)

@@ -1,13 +1,16 @@
 """Pytest fixtures serving the fake Cloudflare API; installed as the ``cf_billing`` pytest plugin.
 
 - ``fake_cloudflare_api_server`` (session scope): one server, started once for the whole run.
-- ``fake_cloudflare_api`` (function scope): that server, reset to empty before the test. The
+- ``fake_cloudflare_api`` (function scope): that server, reset to empty before the test, and the
+  library's only shared state, the readings a Pulumi program run shares, forgotten (a test under
+  Pulumi's mocks that reuses one root stack would otherwise see the previous test's balance). The
   test fails at teardown if the server raised while handling one of its requests, as those
   exceptions happen in server threads the test would otherwise never hear of.
 """
 
 from __future__ import annotations
 
+import sys
 import traceback
 from collections.abc import Iterator
 
@@ -28,8 +31,16 @@ def fake_cloudflare_api(fake_cloudflare_api_server: FakeCloudflareAPI) -> Iterat
     """The session's fake Cloudflare API, emptied (no accounts, credentials or faults) for this test."""
     api = fake_cloudflare_api_server
     api.reset()
+    forget_library_state()
     yield api
     _fail_on_handler_errors(api)
+
+
+def forget_library_state() -> None:
+    """Forget what Pulumi program runs shared, if the Pulumi surface was loaded at all (it is not imported here)."""
+    program = sys.modules.get("pulumi_cf_billing._program")
+    if program is not None:
+        program.forget_runs()
 
 
 def _fail_on_handler_errors(api: FakeCloudflareAPI) -> None:
