@@ -16,7 +16,7 @@ from pathlib import Path
 from _common import load, machine
 
 HERE = Path(__file__).parent
-BENCHMARKS = ("bench_import.py", "bench_client_call.py", "bench_many_accounts.py")
+BENCHMARKS = ("bench_import.py", "bench_client_call.py", "bench_many_accounts.py", "bench_hostile.py")
 
 
 def main() -> int:
