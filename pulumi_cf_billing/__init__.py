@@ -31,8 +31,8 @@ from ._retry import RetryPolicy, Timeout
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._assertions import require_credit_balance
-    from ._functions import (
+    from ._pulumi._assertions import require_credit_balance
+    from ._pulumi._functions import (
         AwaitableGetCreditBalanceResult,
         GetCreditBalancePaymentMethodResult,
         GetCreditBalanceResult,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
         get_credit_balance,
         get_credit_balance_output,
     )
-    from ._guard import CreditBalanceGuard
+    from ._pulumi._guard import CreditBalanceGuard
 
 __all__ = [
     "APIError",
@@ -79,17 +79,17 @@ __all__ = [
 ]
 
 
-# The Pulumi surface loads on first use: the client and the CLI never pay for it, and the guard's
-# pulumi.dynamic brings in dill. Programs see no difference.
+# The Pulumi surface (the _pulumi subpackage) loads on first use: the client and the CLI never pay
+# for it, and the guard's pulumi.dynamic brings in dill. Programs see no difference.
 _PULUMI_SURFACE = {
-    "AwaitableGetCreditBalanceResult": "_functions",
-    "CreditBalanceGuard": "_guard",
-    "GetCreditBalancePaymentMethodResult": "_functions",
-    "GetCreditBalanceResult": "_functions",
-    "GetCreditBalanceTopupConfigResult": "_functions",
-    "get_credit_balance": "_functions",
-    "get_credit_balance_output": "_functions",
-    "require_credit_balance": "_assertions",
+    "AwaitableGetCreditBalanceResult": "_pulumi._functions",
+    "CreditBalanceGuard": "_pulumi._guard",
+    "GetCreditBalancePaymentMethodResult": "_pulumi._functions",
+    "GetCreditBalanceResult": "_pulumi._functions",
+    "GetCreditBalanceTopupConfigResult": "_pulumi._functions",
+    "get_credit_balance": "_pulumi._functions",
+    "get_credit_balance_output": "_pulumi._functions",
+    "require_credit_balance": "_pulumi._assertions",
 }
 
 

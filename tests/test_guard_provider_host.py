@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import dill
 import grpc
 import pytest
 from google.protobuf import struct_pb2
@@ -32,8 +33,8 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from pulumi_cf_billing import _guard_provider
-from pulumi_cf_billing._guard_provider import CreditBalanceGuardProvider
+from pulumi_cf_billing._pulumi import _guard_provider
+from pulumi_cf_billing._pulumi._guard_provider import CreditBalanceGuardProvider
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from .conftest import ACCOUNT, SENTINEL_TOKEN
@@ -564,7 +565,7 @@ def test_the_provider_is_pickled_by_reference_with_no_credential(monkeypatch: py
     assert SENTINEL.encode() not in raw
     assert len(raw) < 200
     strings = [arg for _, arg, _ in pickletools.genops(raw) if isinstance(arg, str)]
-    assert strings == ["pulumi_cf_billing._guard_provider", "CreditBalanceGuardProvider"]
+    assert strings == ["pulumi_cf_billing._pulumi._guard_provider", "CreditBalanceGuardProvider"]
 
 
 def test_a_reading_from_the_program_is_judged_without_a_request(
@@ -613,3 +614,23 @@ def test_every_unusable_reading_goes_through_on_error(
     assert news["status"] == "unreadable"
     assert "could not read the AI Gateway balance" in news["message"]
     assert "\x1b" not in news["message"]
+
+
+# Recorded from release 0.1.0, whose provider lived in pulumi_cf_billing._guard_provider: every stack
+# deployed with it holds this string in its state, and must keep loading.
+PROVIDER_RECORDED_BY_0_1_0 = (
+    "gASVRwAAAAAAAACMIXB1bHVtaV9jZl9iaWxsaW5nLl9ndWFyZF9wcm92aWRlcpSMGkNyZWRpdEJhbGFuY2VHdWFyZFByb3ZpZGVylJOUKYGULg=="
+)
+
+
+def test_a_provider_recorded_by_release_0_1_0_still_loads_and_judges(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    raw = base64.b64decode(PROVIDER_RECORDED_BY_0_1_0)
+    strings = [arg for _, arg, _ in pickletools.genops(raw) if isinstance(arg, str)]
+    assert strings == ["pulumi_cf_billing._guard_provider", "CreditBalanceGuardProvider"]
+    assert type(dill.loads(raw)) is CreditBalanceGuardProvider  # noqa: S301  # a fixed string of ours
+    host = start_host()
+    reading = {"result": '{"balance":4999.5}'}
+    _, failures = host.check(guard(floor_usd=50, observed=reading, __provider=PROVIDER_RECORDED_BY_0_1_0))
+    assert "balance $49.995 is below the floor $50.00" in failures[0].reason

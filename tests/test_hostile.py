@@ -38,11 +38,11 @@ from pulumi_cf_billing import (
 )
 from pulumi_cf_billing._body import MAX_BODY_BYTES, BodyProblem, BoundedBody
 from pulumi_cf_billing._cache import SingleFlightCache
-from pulumi_cf_billing._guard_provider import observe
 from pulumi_cf_billing._models import TopupConfig
 from pulumi_cf_billing._money import format_usd
 from pulumi_cf_billing._pacing import CLOUDFLARE_WINDOW_S, RequestPacer
 from pulumi_cf_billing._protocol import parse_response, result_to_wire
+from pulumi_cf_billing._pulumi._guard_provider import observe
 from pulumi_cf_billing._serialize import exact_json
 from pulumi_cf_billing._verdict import breach_message, judge
 from pulumi_cf_billing.cli import ExitCode, main
@@ -489,7 +489,7 @@ def test_a_refused_deploy_says_each_figure_once() -> None:
 
 
 def test_the_fixture_forgets_the_readings_a_run_shared() -> None:
-    from pulumi_cf_billing import _program  # noqa: PLC0415
+    from pulumi_cf_billing._pulumi import _program  # noqa: PLC0415
     from pulumi_cf_billing.testing.pytest_plugin import forget_library_state  # noqa: PLC0415
 
     class Root:

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 import pulumi_cf_billing
 from pulumi_cf_billing import MalformedResponseError, ServerError
-from pulumi_cf_billing._functions import _result
 from pulumi_cf_billing._money import cents_to_usd, format_usd, parse_usd
 from pulumi_cf_billing._pacing import RequestPacer
 from pulumi_cf_billing._protocol import parse_response, retry_after_seconds
+from pulumi_cf_billing._pulumi._functions import _result
 from pulumi_cf_billing._serialize import credit_balance_to_dict
 
 from .conftest import ACCOUNT

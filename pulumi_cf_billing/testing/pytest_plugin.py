@@ -38,7 +38,7 @@ def fake_cloudflare_api(fake_cloudflare_api_server: FakeCloudflareAPI) -> Iterat
 
 def forget_library_state() -> None:
     """Forget what Pulumi program runs shared, if the Pulumi surface was loaded at all (it is not imported here)."""
-    program = sys.modules.get("pulumi_cf_billing._program")
+    program = sys.modules.get("pulumi_cf_billing._pulumi._program")
     if program is not None:
         program.forget_runs()
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pulumi
 
-from ._exceptions import CloudflareBillingError
-from ._models import CreditBalance
-from ._money import parse_usd
+from .._exceptions import CloudflareBillingError
+from .._models import CreditBalance
+from .._money import parse_usd
+from .._verdict import breach_message, judge
 from ._program import read_in_program
-from ._verdict import breach_message, judge
 
 __all__ = ["require_credit_balance"]
 

@@ -14,9 +14,9 @@ from typing import Any, Generic, NoReturn, TypeVar, overload
 
 import pulumi
 
-from ._exceptions import CloudflareBillingError
+from .._exceptions import CloudflareBillingError
+from .._serialize import credit_balance_to_dict
 from ._program import read_in_program
-from ._serialize import credit_balance_to_dict
 
 __all__ = [
     "AwaitableGetCreditBalanceResult",

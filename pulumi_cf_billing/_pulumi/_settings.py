@@ -19,8 +19,8 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ._credentials import Credentials, environment_layer
-from ._protocol import DEFAULT_BASE_URL, ENV_ACCOUNT_ID, ENV_BASE_URL, validate_base_url
+from .._credentials import Credentials, environment_layer
+from .._protocol import DEFAULT_BASE_URL, ENV_ACCOUNT_ID, ENV_BASE_URL, validate_base_url
 
 __all__ = ["CREDENTIALS_NAMESPACE", "Lookup", "Settings", "program_config", "resolve_account_id", "resolve_settings"]
 

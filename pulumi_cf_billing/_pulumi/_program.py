@@ -16,12 +16,12 @@ from typing import Any
 
 import pulumi.runtime
 
-from ._cache import SingleFlightCache
-from ._client import CreditBalanceClient
-from ._exceptions import CloudflareBillingError
-from ._models import CreditBalance
-from ._protocol import result_to_wire
-from ._serialize import exact_json
+from .._cache import SingleFlightCache
+from .._client import CreditBalanceClient
+from .._exceptions import CloudflareBillingError
+from .._models import CreditBalance
+from .._protocol import result_to_wire
+from .._serialize import exact_json
 from ._settings import CREDENTIALS_NAMESPACE, program_config, resolve_account_id, resolve_settings
 
 __all__ = ["forget_runs", "observe_in_program", "read_in_program"]
