@@ -20,19 +20,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._cache import SingleFlightCache
-from ._credentials import Credentials, environment_layer
+from ._config import ENV_ACCOUNT_ID, environment_layer, resolve_settings, validate_account_id
+from ._credentials import Credentials
 from ._exceptions import ClientClosedError, CloudflareBillingError, ConfigurationError
 from ._flow import Flow, read_balance
 from ._models import CreditBalance
 from ._pacing import RequestPacer
-from ._protocol import (
-    DEFAULT_BASE_URL,
-    ENV_ACCOUNT_ID,
-    ENV_BASE_URL,
-    build_request,
-    validate_account_id,
-    validate_base_url,
-)
+from ._protocol import build_request
 from ._retry import RetryPolicy, Timeout
 
 __all__ = ["AsyncCreditBalanceClient", "CreditBalanceClient"]
@@ -69,10 +63,9 @@ class _BaseClient(Generic[P]):
         rng: random.Random | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
-        self.credentials = credentials or Credentials.resolve(
-            {"api_token": api_token, "api_key": api_key, "email": email}, environment_layer(env)
-        )
-        self.base_url = validate_base_url(base_url or env.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
+        arguments = {"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url}
+        settings = resolve_settings(arguments, environment_layer(env), credentials=credentials)
+        self.credentials, self.base_url = settings.credentials, settings.base_url
         self.default_account_id = account_id or env.get(ENV_ACCOUNT_ID)
         self.timeout = timeout if isinstance(timeout, Timeout) else Timeout() if timeout is None else Timeout(timeout)
         self.retry = retry or RetryPolicy()

@@ -7,7 +7,6 @@ cannot slip into logs, exception text or a Pulumi state file by accident.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -15,23 +14,14 @@ from ._exceptions import ConfigurationError, MissingCredentialsError
 
 __all__ = ["Credentials"]
 
-ENV_API_TOKEN = "CLOUDFLARE_API_TOKEN"  # noqa: S105  # a variable name, not a secret
-ENV_API_KEY = "CLOUDFLARE_API_KEY"
-ENV_EMAIL = "CLOUDFLARE_EMAIL"
-
-_MISSING_HINT = (
-    "Set CLOUDFLARE_API_TOKEN to an API token with the 'AI Gateway Read' permission "
-    "(or pulumi config set --secret cloudflare:apiToken), or set CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL."
-)
-
 
 @dataclass(frozen=True, repr=False)
 class Credentials:
     """An API token (preferred) or an email + global API key.
 
-    When both are given only the token is sent, as Cloudflare recommends.
-    Build with ``Credentials(api_token=...)``, ``Credentials(api_key=..., email=...)`` or
-    :meth:`resolve`, which also reads the environment.
+    When both are given only the token is sent, as Cloudflare recommends. Build with
+    ``Credentials(api_token=...)`` or ``Credentials(api_key=..., email=...)``; the clients find
+    them in their arguments or the environment (see ``_config``).
     """
 
     api_token: str | None = None
@@ -49,31 +39,12 @@ class Credentials:
         if self.api_token is None and (self.api_key is None) != (self.email is None):
             given, missing = ("API key", "email") if self.email is None else ("email", "API key")
             raise MissingCredentialsError(
-                f"A Cloudflare {given} was given without the {missing}: the legacy global API key "
-                f"needs both (CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL). {_MISSING_HINT}"
+                f"A Cloudflare {given} was given without the {missing}: the legacy global API key needs both."
             )
         if self.api_token is None and self.api_key is None:
-            raise MissingCredentialsError(f"No Cloudflare credentials are configured. {_MISSING_HINT}")
-
-    @classmethod
-    def resolve(
-        cls,
-        *layers: Mapping[str, str | None],
-    ) -> Credentials:
-        """Pick credentials from ``layers``, first match wins.
-
-        Each layer maps ``"api_token"``, ``"api_key"`` and ``"email"`` to a value or ``None``:
-        explicit arguments, then stack config, then the environment (see :func:`environment_layer`).
-        Within a layer a token beats an email + key. Raises :class:`MissingCredentialsError`
-        when no layer holds a complete set.
-        """
-        for layer in layers:
-            token, key, email = layer.get("api_token"), layer.get("api_key"), layer.get("email")
-            if token:
-                return cls(api_token=token)
-            if key or email:
-                return cls(api_key=key or None, email=email or None)
-        return cls()
+            raise MissingCredentialsError(
+                "No Cloudflare credentials were given: an API token, or an API key and email."
+            )
 
     @property
     def kind(self) -> str:
@@ -113,12 +84,3 @@ def _problem(value: str | None) -> str | None:
     if not value.isprintable() or any(char.isspace() for char in value):
         return "holds whitespace or control characters"
     return None
-
-
-def environment_layer(environ: Mapping[str, str]) -> dict[str, str | None]:
-    """The credentials layer read from Cloudflare's usual environment variables."""
-    return {
-        "api_token": environ.get(ENV_API_TOKEN),
-        "api_key": environ.get(ENV_API_KEY),
-        "email": environ.get(ENV_EMAIL),
-    }

@@ -5,10 +5,8 @@ Both the sync and the async client run these; the HTTP layer only moves bytes.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,15 +14,13 @@ from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
+from ._config import ACCOUNT_ID_HINT, ENV_BASE_URL
 from ._credentials import Credentials
 from ._exceptions import (
     AccountNotFoundError,
     APIError,
     AuthenticationError,
-    ConfigurationError,
-    InvalidAccountIdError,
     MalformedResponseError,
     PermissionDeniedError,
     RateLimitedError,
@@ -33,31 +29,23 @@ from ._exceptions import (
 from ._models import CreditBalance, PaymentMethod, TopupConfig
 from ._money import MAX_USD, bounded_amount
 from ._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
-from ._text import ECHO_LIMIT, SERVER_TEXT_LIMIT, clean, shown
+from ._text import SERVER_TEXT_LIMIT, clean
 from ._version import __version__
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "Request",
     "build_request",
-    "is_loopback",
     "malformed_response",
     "parse_response",
     "result_to_wire",
     "retry_after_seconds",
-    "validate_account_id",
-    "validate_base_url",
 ]
 
-DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
-ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
-ENV_ACCOUNT_ID = "CLOUDFLARE_ACCOUNT_ID"
 
 AUTHENTICATION_CODES = frozenset({1000, 6003, 6111, 9103, 9106, 9109})
 PERMISSION_CODES = frozenset({10000})
 NOT_FOUND_CODES = frozenset({7000, 7003})
 
-_ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
 MAX_CENTS = MAX_USD * 100
 """The largest money amount accepted on the wire, in US cents; beyond it a response is malformed."""
 MAX_EPOCH_MS = 253402300799999
@@ -80,71 +68,6 @@ class Request:
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.url}, headers=[secure])"
-
-
-def validate_account_id(account_id: str | None) -> str:
-    """Return the account id, trimmed and lower-cased, or raise :class:`InvalidAccountIdError`."""
-    if not account_id or not account_id.strip():
-        raise InvalidAccountIdError(
-            "No Cloudflare account id was given: pass one (--account-id, account_id=, cf-billing:accountId) "
-            "or set CLOUDFLARE_ACCOUNT_ID. It is the Account ID on the dashboard's Account home."
-        )
-    normalized = account_id.strip().lower()
-    if not _ACCOUNT_ID.fullmatch(normalized):
-        # A long value may be a credential pasted into the wrong place: shown() does not echo it.
-        raise InvalidAccountIdError(
-            f"{shown(account_id)} is not a Cloudflare account id: expected 32 hexadecimal characters "
-            "(the Account ID on the dashboard's Account home).",
-            account_id=account_id if len(account_id) <= ECHO_LIMIT else None,
-        )
-    return normalized
-
-
-def validate_base_url(base_url: str) -> str:
-    """Return the API base URL without a trailing slash, or raise :class:`ConfigurationError` before any request.
-
-    Accepts ``https://HOST[:PORT][/PATH]``, and plain ``http://`` only to a loopback host (the fake API),
-    so a credential is never sent unencrypted over a network. Refused: anything that does not parse,
-    a bad port, user info (``user:pw@``, which would replace the API token), a query, a fragment,
-    dot segments, whitespace, control or non-ASCII characters.
-    """
-    text = base_url.strip()
-    problem = _base_url_problem(text)
-    if problem is None:
-        return text.rstrip("/")
-    named = "that base URL" if "@" in text else f"base URL {shown(text)}"
-    raise ConfigurationError(
-        f"Cannot use {named}: {problem}. Use https://HOST/PATH (plain http:// only to a loopback host such as "
-        f"127.0.0.1, where the fake API runs); the default is {DEFAULT_BASE_URL}."
-    )
-
-
-def _base_url_problem(text: str) -> str | None:
-    if not text.isascii() or not text.isprintable() or any(char.isspace() for char in text):
-        return "it holds whitespace, control or non-ASCII characters"
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018  # parses the port, raising ValueError when it is not one
-    except ValueError:
-        return "it does not parse as a URL (check brackets and the port)"
-    checks = (
-        (parts.scheme not in ("http", "https") or not parts.hostname, "it needs an https:// scheme and a host"),
-        ("@" in parts.netloc, "it holds user info (user:password@), which would replace the API token"),
-        ("?" in text or "#" in text, "it holds a query or a fragment"),
-        (any(part in (".", "..") for part in parts.path.split("/")), "it holds . or .. path segments"),
-        (parts.scheme == "http" and not is_loopback(parts.hostname or ""), "plain http:// is only for loopback"),
-    )
-    return next((problem for failed, problem in checks if failed), None)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a URL's host name, brackets removed) names this machine: ``localhost`` or a loopback IP."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def build_request(account_id: str, credentials: Credentials, base_url: str) -> Request:
@@ -333,8 +256,8 @@ _CLIENT_ERRORS: tuple[tuple[Callable[[int, set[int]], object], type[APIError], s
     (
         lambda status, codes: status == 404 or codes & NOT_FOUND_CODES,
         AccountNotFoundError,
-        "Cloudflare found no account {account} {detail}. Check the account id (the Account ID on the "
-        "dashboard's Account home) and the base URL.",
+        f"Cloudflare found no account {{account}} {{detail}}. Check the account id ({ACCOUNT_ID_HINT}) and the "
+        "base URL.",
     ),
 )
 

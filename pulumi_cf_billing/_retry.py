@@ -11,6 +11,7 @@ import math
 import random
 from dataclasses import dataclass
 
+from ._config import DEFAULT_TIMEOUT_S
 from ._exceptions import (
     APIError,
     ConfigurationError,
@@ -32,7 +33,7 @@ class Timeout:
     ``attempt_s`` (default 10) bounds one HTTP attempt; ``connect_s`` (default 5) one connection.
     """
 
-    total_s: float = 30.0
+    total_s: float = DEFAULT_TIMEOUT_S
     attempt_s: float = 10.0
     connect_s: float = 5.0
 

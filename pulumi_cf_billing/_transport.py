@@ -22,10 +22,11 @@ import httpcore
 import httpx
 
 from ._body import BodyProblem, BoundedBody
+from ._config import is_loopback
 from ._exceptions import ConfigurationError, TransportError
 from ._flow import Effect, EffectResult, Flow, Response, Send, Sleep
 from ._models import CreditBalance
-from ._protocol import is_loopback, malformed_response
+from ._protocol import malformed_response
 from ._text import clean
 
 __all__ = [

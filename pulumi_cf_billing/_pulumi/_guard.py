@@ -14,7 +14,7 @@ import pulumi.dynamic
 
 from ._guard_provider import OUTPUT_KEYS, CreditBalanceGuardProvider
 from ._program import observe_in_program
-from ._settings import CREDENTIALS_NAMESPACE, program_config, resolve_account_id
+from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config
 
 __all__ = ["CreditBalanceGuard"]
 
@@ -70,7 +70,7 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
         credentials_namespace: str = CREDENTIALS_NAMESPACE,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        account = account_id or resolve_account_id(program_config)
+        account = account_id or account_id_for(program_config)
         inputs: dict[str, Any] = {
             "account_id": account,
             "floor_usd": floor_usd,

@@ -35,14 +35,15 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from .._client import CreditBalanceClient
+from .._config import validate_account_id
 from .._exceptions import CloudflareBillingError
 from .._models import CreditBalance
 from .._money import format_usd, parse_usd
-from .._protocol import parse_response, validate_account_id
+from .._protocol import parse_response
 from .._serialize import credit_balance_to_dict, json_number
 from .._text import clean
 from .._verdict import Runway, breach_message, judge, measure_runway
-from ._settings import CREDENTIALS_NAMESPACE, resolve_settings
+from ._settings import CREDENTIALS_NAMESPACE, settings_for
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "CreditBalanceGuardProvider"]
 
@@ -197,7 +198,7 @@ def _read(news: Mapping[str, Any]) -> CreditBalance:
     observed = news.get(OBSERVED_INPUT)
     if isinstance(observed, Mapping):
         return _from_program(observed, validate_account_id(str(news["account_id"])))
-    settings = resolve_settings(_lookup, namespace=news.get("credentials_namespace") or CREDENTIALS_NAMESPACE)
+    settings = settings_for(_lookup, namespace=news.get("credentials_namespace") or CREDENTIALS_NAMESPACE)
     with CreditBalanceClient(credentials=settings.credentials, base_url=settings.base_url) as client:
         return client.get(news["account_id"])
 

@@ -22,7 +22,7 @@ from .._exceptions import CloudflareBillingError
 from .._models import CreditBalance
 from .._protocol import result_to_wire
 from .._serialize import exact_json
-from ._settings import CREDENTIALS_NAMESPACE, program_config, resolve_account_id, resolve_settings
+from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config, settings_for
 
 __all__ = ["forget_runs", "observe_in_program", "read_in_program"]
 
@@ -58,10 +58,10 @@ def read_in_program(
     namespace: str = CREDENTIALS_NAMESPACE,
 ) -> CreditBalance:
     """Read ``account_id``'s balance, once per run. Raises :class:`CloudflareBillingError` subclasses."""
-    settings = resolve_settings(
+    settings = settings_for(
         program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url, namespace=namespace
     )
-    account = resolve_account_id(program_config, account_id)
+    account = account_id_for(program_config, account_id)
     with CreditBalanceClient(
         account_id=account, credentials=settings.credentials, base_url=settings.base_url, cache_ttl_s=math.inf
     ) as client:

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
-from .._credentials import Credentials, environment_layer
-from .._protocol import DEFAULT_BASE_URL, ENV_ACCOUNT_ID, ENV_BASE_URL, validate_base_url
+from .._config import Settings, environment_layer, resolve_account_id, resolve_settings
 
-__all__ = ["CREDENTIALS_NAMESPACE", "Lookup", "Settings", "program_config", "resolve_account_id", "resolve_settings"]
+__all__ = ["CREDENTIALS_NAMESPACE", "Lookup", "Settings", "account_id_for", "program_config", "settings_for"]
 
 CREDENTIALS_NAMESPACE = "cloudflare"
 ACCOUNT_ID_KEY = "cf-billing:accountId"
@@ -31,15 +29,7 @@ Lookup = Callable[[str], "str | None"]
 """Reads one fully qualified stack config key (``"cloudflare:apiToken"``), ``None`` when unset."""
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Everything one read needs besides the account id. Holds credentials: never store or pickle it."""
-
-    credentials: Credentials
-    base_url: str
-
-
-def resolve_settings(
+def settings_for(
     lookup: Lookup,
     *,
     api_token: str | None = None,
@@ -49,27 +39,21 @@ def resolve_settings(
     namespace: str = CREDENTIALS_NAMESPACE,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Resolve credentials and base URL: arguments, then stack config under ``namespace``, then the environment."""
-    env = os.environ if environ is None else environ
-    credentials = Credentials.resolve(
-        {"api_token": api_token, "api_key": api_key, "email": email},
-        {
-            "api_token": lookup(f"{namespace}:apiToken"),
-            "api_key": lookup(f"{namespace}:apiKey"),
-            "email": lookup(f"{namespace}:email"),
-        },
-        environment_layer(env),
-    )
-    url = base_url or lookup(f"{namespace}:baseUrl") or env.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    return Settings(credentials=credentials, base_url=validate_base_url(url))
+    """Credentials and base URL: arguments, then stack config under ``namespace``, then the environment."""
+    arguments = {"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url}
+    stack = {key: lookup(f"{namespace}:{name}") for key, name in _STACK_KEYS.items()}
+    return resolve_settings(arguments, stack, environment_layer(os.environ if environ is None else environ))
 
 
-def resolve_account_id(
+def account_id_for(
     lookup: Lookup, account_id: str | None = None, environ: Mapping[str, str] | None = None
 ) -> str | None:
     """The account id: argument, then ``cf-billing:accountId``, then ``CLOUDFLARE_ACCOUNT_ID``."""
-    env = os.environ if environ is None else environ
-    return account_id or lookup(ACCOUNT_ID_KEY) or env.get(ENV_ACCOUNT_ID)
+    env = environment_layer(os.environ if environ is None else environ)
+    return resolve_account_id({"account_id": account_id}, {"account_id": lookup(ACCOUNT_ID_KEY)}, env)
+
+
+_STACK_KEYS = {"api_token": "apiToken", "api_key": "apiKey", "email": "email", "base_url": "baseUrl"}
 
 
 def program_config(key: str) -> str | None:

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from .._config import ACCOUNT_ID_HINT, ENV_ACCOUNT_ID, validate_account_id
 from .._exceptions import ConfigurationError, InvalidAccountIdError
-from .._protocol import ENV_ACCOUNT_ID, validate_account_id
 
 __all__ = ["read_accounts_file", "resolve_account_ids"]
 
@@ -29,7 +29,7 @@ def resolve_account_ids(flags: Sequence[str], accounts_file: str | None, environ
             raise ConfigurationError(f"The accounts file {accounts_file} lists no account id.")
         raise ConfigurationError(
             f"No Cloudflare account id was given: pass --account-id ID (repeatable), --accounts-file PATH, "
-            f"or set {ENV_ACCOUNT_ID}. The Account ID is on the dashboard's Account home."
+            f"or set {ENV_ACCOUNT_ID}. It is {ACCOUNT_ID_HINT}."
         )
     return tuple(_validated(source, value) for source, value in sources)
 

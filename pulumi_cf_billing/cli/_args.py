@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeAlias
 
+from .._config import DEFAULT_TIMEOUT_S
 from .._version import __version__
 from ._accounts import resolve_account_ids
 from ._types import account_balance, floor_usd, port_number, positive_int, positive_seconds
 
 __all__ = ["BalanceCommand", "CheckCommand", "Command", "FakeApiCommand", "ReadOptions", "build_parser", "to_command"]
 
-DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_CONCURRENCY = 16
 
 EPILOG = """\

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from .._credentials import ENV_API_TOKEN
+from .._config import ENV_API_TOKEN
 from .._exceptions import ConfigurationError
 from ..testing import FakeCloudflareAPI
 from ._args import FakeApiCommand
