@@ -79,7 +79,7 @@ def read_balance(
         try:
             if not isinstance(outcome, Response):
                 raise outcome or AssertionError("the driver answers Send with a Response or an APIError")
-            pacer.observe(outcome.headers, clock())
+            pacer.note_response(outcome.headers, clock())
             return parse_response(outcome.status, outcome.headers, outcome.body, account_id)
         except APIError as error:
             yield Sleep(retry.delay_before_retry(error, attempt, deadline - clock(), rng))

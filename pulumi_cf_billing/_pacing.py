@@ -55,7 +55,7 @@ class RequestPacer:
                 self._sent.append(at)
             return at - now
 
-    def observe(self, headers: Mapping[str, str], now: float) -> None:
+    def note_response(self, headers: Mapping[str, str], now: float) -> None:
         """Pause sending until the reset when the server says no requests remain."""
         match = _RATELIMIT.search(headers.get("ratelimit", "")[:200])
         if match is None:

@@ -26,14 +26,16 @@ class Runway:
 
 
 def describe_topup(topup: TopupConfig) -> str:
-    """The automatic top-up state in a few words (``auto top-up of $20.00 when under $10.00``); server text cleaned."""
-    if topup.disabled_reason:
-        state = f"auto top-up disabled ({clean(topup.disabled_reason, SERVER_TEXT_LIMIT)})"
-    elif topup.amount_usd is None or topup.threshold_usd is None:
-        state = "auto top-up off"
+    """Automatic top-up in a few words, server text cleaned: ``$20.00 when under $10.00``, ``off`` or ``off (reason)``.
+
+    A last failed top-up is appended (``; last top-up failed: card declined``). The one description,
+    for the CLI's table and the guard's message alike.
+    """
+    if topup.enabled and topup.amount_usd is not None and topup.threshold_usd is not None:
+        state = f"{format_usd(topup.amount_usd)} when under {format_usd(topup.threshold_usd)}"
     else:
-        state = f"auto top-up of {format_usd(topup.amount_usd)} when under {format_usd(topup.threshold_usd)}"
-    return f"{state}; last top-up error: {clean(topup.error, SERVER_TEXT_LIMIT)}" if topup.error else state
+        state = f"off ({clean(topup.disabled_reason, SERVER_TEXT_LIMIT)})" if topup.disabled_reason else "off"
+    return f"{state}; last top-up failed: {clean(topup.error, SERVER_TEXT_LIMIT)}" if topup.error else state
 
 
 def judge(
@@ -71,7 +73,7 @@ def breach_message(subject: str, balance: CreditBalance, floor_usd: Decimal, pro
         if balance.is_below(floor_usd)
         else [f"balance {format_usd(balance.balance_usd)}", f"floor {format_usd(floor_usd)}"]
     )
-    facts.append(describe_topup(balance.topup_config))
+    facts.append(f"auto top-up {describe_topup(balance.topup_config)}")
     return (
         f"{subject}: AI Gateway credits of account {balance.account_id} are not enough to deploy: "
         f"{'; '.join(problems)} ({', '.join(facts)}). {TOP_UP_ADVICE}"

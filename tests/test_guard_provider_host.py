@@ -185,7 +185,7 @@ def guard(**overrides: Any) -> dict[str, Any]:
 
 def earlier(state: dict[str, Any], ago: timedelta) -> dict[str, Any]:
     """``state`` as a run ``ago`` earlier would have left it."""
-    shifted = {key: _iso(datetime.fromisoformat(state[key]) - ago) for key in ("checked_at", "baseline_at")}
+    shifted = {key: _iso(datetime.fromisoformat(state[key]) - ago) for key in ("changed_at", "baseline_at")}
     return state | shifted
 
 
@@ -198,7 +198,7 @@ def observation(balance_usd: float, baseline_usd: float, baseline_at: datetime, 
         "payment_method": {"brand": "visa", "last4": "4242"},
         "topup_config": {"amount": 2000, "threshold": 1000, "amount_usd": 20, "threshold_usd": 10},
         "first_topup_success": True,
-        "checked_at": _iso(baseline_at),
+        "changed_at": _iso(baseline_at),
         "baseline_balance_usd": baseline_usd,
         "baseline_at": _iso(baseline_at),
         "status": "ok",
@@ -234,7 +234,7 @@ def test_below_the_floor_check_fails_with_one_clean_line(api: FakeCloudflareAPI,
     assert reason.startswith("CreditBalanceGuard: ")
     assert ACCOUNT in reason
     assert "balance $49.99 is below the floor $50.00" in reason
-    assert "auto top-up of $20.00 when under $10.00" in reason
+    assert "auto top-up $20.00 when under $10.00" in reason
     assert inputs == guard(floor_usd=50)  # no observation is recorded for a failed check
     assert api.request_count() == 1
 
@@ -245,7 +245,7 @@ def test_above_the_floor_check_returns_the_inputs_and_the_observation(
     inputs, failures = start_host().check(guard(floor_usd="$40"))
 
     assert failures == []
-    observed = {key: inputs.pop(key) for key in ("checked_at", "baseline_at")}
+    observed = {key: inputs.pop(key) for key in ("changed_at", "baseline_at")}
     assert inputs == guard(floor_usd="$40") | {
         "balance": 4999,
         "balance_usd": 49.99,
@@ -257,8 +257,8 @@ def test_above_the_floor_check_returns_the_inputs_and_the_observation(
         "status": "ok",
         "message": "balance $49.99 is at or above the floor $40.00",
     }  # spend_usd_per_day and days_until_floor are unknown (None) at first sight, so left out
-    assert_recent(observed["checked_at"])
-    assert observed["baseline_at"] == observed["checked_at"]
+    assert_recent(observed["changed_at"])
+    assert observed["baseline_at"] == observed["changed_at"]
     assert api.request_count() == 1
 
 
@@ -324,7 +324,7 @@ def test_runway_is_measured_from_the_baseline_of_an_earlier_check(
     # $10 spent in two days (plus the seconds this test takes): $5 a day, and $10 above a $40 floor is 2 days.
     assert inputs["spend_usd_per_day"] == pytest.approx(5.0, abs=1e-3)
     assert inputs["days_until_floor"] == pytest.approx(2.0, abs=1e-3)
-    assert_recent(inputs["checked_at"])
+    assert_recent(inputs["changed_at"])
 
 
 def test_a_rise_in_the_balance_is_a_top_up_that_starts_a_new_baseline(
@@ -336,7 +336,7 @@ def test_a_rise_in_the_balance_is_a_top_up_that_starts_a_new_baseline(
 
     assert failures == []
     assert inputs["baseline_balance_usd"] == 50
-    assert inputs["baseline_at"] == inputs["checked_at"]
+    assert inputs["baseline_at"] == inputs["changed_at"]
     assert_recent(inputs["baseline_at"])
     assert "spend_usd_per_day" not in inputs
     assert "days_until_floor" not in inputs
@@ -381,7 +381,7 @@ def test_auto_top_up_can_be_required(api: FakeCloudflareAPI, start_host: HostFac
     assert [failure.property for failure in failures] == ["floor_usd"]
     reason = failures[0].reason
     assert "auto top-up must be on with a threshold at or above the floor" in reason
-    assert "auto top-up disabled (card_declined)" in reason
+    assert "auto top-up off (card_declined)" in reason
     assert_one_clean_line(reason)
 
 
@@ -406,7 +406,7 @@ def test_an_unreadable_balance_fails_closed_or_warns(
         message = inputs["message"]
         # The last observation is carried over, so the state still shows what was last seen.
         assert (inputs["balance_usd"], inputs["baseline_balance_usd"]) == (55, 60)
-        assert inputs["checked_at"] == olds["checked_at"]
+        assert inputs["changed_at"] == olds["changed_at"]
     assert message.startswith(f"CreditBalanceGuard: could not read the AI Gateway balance of account {ACCOUNT}: ")
     assert_one_clean_line(message)
 
@@ -488,7 +488,7 @@ def test_a_changed_balance_in_the_next_run_shows_a_diff_and_update_records_it(
     assert updated["baseline_at"] == earlier(state, a_day)["baseline_at"]
     assert updated["spend_usd_per_day"] == pytest.approx(5.0, abs=1e-3)
     assert updated["days_until_floor"] == pytest.approx(0.998, abs=1e-3)
-    assert_recent(updated["checked_at"])
+    assert_recent(updated["changed_at"])
 
 
 def test_a_changed_floor_shows_a_diff(start_host: HostFactory) -> None:

@@ -42,7 +42,7 @@ from pulumi_cf_billing._models import TopupConfig
 from pulumi_cf_billing._money import format_usd
 from pulumi_cf_billing._pacing import CLOUDFLARE_WINDOW_S, RequestPacer
 from pulumi_cf_billing._protocol import parse_response, result_to_wire
-from pulumi_cf_billing._pulumi._guard_provider import observe
+from pulumi_cf_billing._pulumi._guard_provider import judge_reading
 from pulumi_cf_billing._serialize import exact_json
 from pulumi_cf_billing._verdict import breach_message, judge
 from pulumi_cf_billing.cli import ExitCode, main
@@ -353,7 +353,7 @@ def test_cancelling_one_async_caller_never_breaks_another(fake_cloudflare_api: F
 
 def test_a_ratelimit_header_locks_a_credential_out_for_at_most_the_window() -> None:
     pacer = RequestPacer()
-    pacer.observe({"ratelimit": '"default";r=0;t=999999999'}, now=100.0)
+    pacer.note_response({"ratelimit": '"default";r=0;t=999999999'}, now=100.0)
     assert pacer.reserve(100.0) == CLOUDFLARE_WINDOW_S
 
 
@@ -394,16 +394,16 @@ def test_runway_is_recomputed_from_the_baseline_while_the_balance_is_unchanged()
     reading = {"result": exact_json(result_to_wire(CreditBalance(ACCOUNT, Decimal(6000))))}
     news = {"account_id": ACCOUNT, "floor_usd": 10, "min_runway_days": 3, "observed": reading}
     # Day 1: $100 at day 0 fell to $60, so $40 a day: the $10 floor was 1.25 days away.
-    first, _ = observe({**news, "min_runway_days": None}, {}, now=start)
+    first, _ = judge_reading({**news, "min_runway_days": None}, {}, now=start)
     at_100 = {**first, "balance_usd": 100, "baseline_balance_usd": 100}
-    day_one, _ = observe({**news, "min_runway_days": None}, at_100, now=start + timedelta(1))
+    day_one, _ = judge_reading({**news, "min_runway_days": None}, at_100, now=start + timedelta(1))
     assert day_one["days_until_floor"] == 1.25
     # Nine days later, unchanged at $60: $40 over ten days is $4 a day, so the floor is 12.5 days away.
-    later, failure = observe(news, day_one, now=start + timedelta(10))
+    later, failure = judge_reading(news, day_one, now=start + timedelta(10))
     assert failure is None
     assert later["status"] == "ok"
     assert later["days_until_floor"] == 12.5
-    assert later["checked_at"] == day_one["checked_at"]  # when the reading last changed
+    assert later["changed_at"] == day_one["changed_at"]  # when the reading last changed
 
 
 def test_server_text_reaches_pulumi_output_cleaned() -> None:
@@ -411,7 +411,7 @@ def test_server_text_reaches_pulumi_output_cleaned() -> None:
     message = breach_message("CreditBalanceGuard", balance, Decimal(50), judge(balance, Decimal(50)))
     assert "\x1b" not in message
     assert "\n" not in message
-    assert "auto top-up disabled (card?[2J?declined)" in message
+    assert "auto top-up off (card?[2J?declined)" in message
 
 
 # -- 8. property: whatever the server sends, only library errors -------------------------------
@@ -461,7 +461,7 @@ def test_any_answer_parses_or_raises_a_library_error(
         format_usd(balance.balance_usd)  # whatever parsed can be shown and judged
         judge(balance, Decimal(50), require_auto_topup=True)
     pacer = RequestPacer()
-    pacer.observe(headers, now=0.0)
+    pacer.note_response(headers, now=0.0)
     assert 0 <= pacer.reserve(0.0) <= CLOUDFLARE_WINDOW_S
 
 

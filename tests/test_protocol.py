@@ -128,9 +128,9 @@ def test_pacer_reserves_nothing_it_would_not_use() -> None:
 
 def test_pacer_pauses_when_the_server_says_nothing_remains() -> None:
     pacer = RequestPacer()
-    pacer.observe(httpx.Headers({"ratelimit": '"default";r=0;t=42'}), now=100.0)
+    pacer.note_response(httpx.Headers({"ratelimit": '"default";r=0;t=42'}), now=100.0)
     assert pacer.reserve(100.0) == 42
-    pacer.observe(httpx.Headers({"ratelimit": '"default";r=5;t=42'}), now=100.0)
+    pacer.note_response(httpx.Headers({"ratelimit": '"default";r=5;t=42'}), now=100.0)
     assert pacer.reserve(150.0) == 0
 
 

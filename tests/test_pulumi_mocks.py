@@ -710,7 +710,7 @@ def test_require_credit_balance_stops_the_program_with_one_line_below_the_floor(
     assert message.startswith("require_credit_balance: ")
     assert ACCOUNT in message
     assert "balance $49.995 is below the floor $50.00" in message
-    assert "auto top-up of $20.00 when under $10.00" in message
+    assert "auto top-up $20.00 when under $10.00" in message
     assert SENTINEL not in message
     assert "Traceback" not in message
 

@@ -13,7 +13,7 @@ import pulumi
 import pulumi.dynamic
 
 from ._guard_provider import OUTPUT_KEYS, CreditBalanceGuardProvider
-from ._program import observe_in_program
+from ._program import reading_for_guard
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config
 
 __all__ = ["CreditBalanceGuard"]
@@ -39,7 +39,7 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
 
     Credentials never become inputs: the provider reads them from stack config or the environment.
     Outputs: ``balance`` (US cents), ``balance_usd``, ``floor_usd``, ``topup_config``,
-    ``has_default_payment_method``, ``checked_at``, ``spend_usd_per_day``, ``days_until_floor``,
+    ``has_default_payment_method``, ``changed_at``, ``spend_usd_per_day``, ``days_until_floor``,
     ``status`` (``ok``, ``breach`` or ``unreadable``) and ``message``.
     """
 
@@ -51,7 +51,7 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
     payment_method: pulumi.Output[dict[str, Any] | None]
     topup_config: pulumi.Output[dict[str, Any]]
     first_topup_success: pulumi.Output[bool | None]
-    checked_at: pulumi.Output[str]
+    changed_at: pulumi.Output[str]
     spend_usd_per_day: pulumi.Output[float | None]
     days_until_floor: pulumi.Output[float | None]
     status: pulumi.Output[str]
@@ -81,7 +81,7 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
             "credentials_namespace": credentials_namespace,
             # Read here, in a worker thread, sharing the program's one request for this account.
             "observed": pulumi.Output.from_input(account).apply(
-                lambda known: asyncio.to_thread(observe_in_program, known, credentials_namespace)
+                lambda known: asyncio.to_thread(reading_for_guard, known, credentials_namespace)
             ),
         }
         super().__init__(CreditBalanceGuardProvider(), resource_name, {**inputs, **dict.fromkeys(OUTPUT_KEYS)}, opts)

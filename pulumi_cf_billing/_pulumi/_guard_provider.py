@@ -67,7 +67,7 @@ OBSERVED_KEYS = (
     "first_topup_success",
 )
 OBSERVED_INPUT = "observed"  # the program's reading, {"result": <JSON text>} or {"error": ...}; see _program.py
-RUNWAY_KEYS = ("checked_at", "baseline_balance_usd", "baseline_at", "spend_usd_per_day", "days_until_floor")
+RUNWAY_KEYS = ("changed_at", "baseline_balance_usd", "baseline_at", "spend_usd_per_day", "days_until_floor")
 RECOMPUTED_KEYS = ("spend_usd_per_day", "days_until_floor")
 """Recomputed from the baseline at every check, so they move with time alone: not a reason for a diff."""
 OUTPUT_KEYS = (*OBSERVED_KEYS, *RUNWAY_KEYS, "status", "message")
@@ -88,7 +88,7 @@ class CreditBalanceGuardProvider(ResourceProvider):
         failures = _validate(news)
         if failures or any(_unknown(news.get(key)) for key in (*INPUT_KEYS, OBSERVED_INPUT)):
             return CheckResult(news, failures)
-        state, failure = observe(news, _olds)
+        state, failure = judge_reading(news, _olds)
         if failure is not None:
             return CheckResult(news, [CheckFailure("floor_usd", failure)])
         return CheckResult({**news, **state}, [])
@@ -105,7 +105,7 @@ class CreditBalanceGuardProvider(ResourceProvider):
         return UpdateResult(_record(_news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        state, _ = observe(props, props)
+        state, _ = judge_reading(props, props)
         refreshed = _record({**props, **state})
         return ReadResult(id_, refreshed, refreshed)
 
@@ -162,7 +162,7 @@ def _validate(news: Mapping[str, Any]) -> list[CheckFailure]:
     return failures
 
 
-def observe(
+def judge_reading(
     news: Mapping[str, Any], olds: Mapping[str, Any], now: datetime | None = None
 ) -> tuple[dict[str, Any], str | None]:
     """Read the balance and judge it at ``now`` (default: the current UTC time).
@@ -222,11 +222,11 @@ def _lookup(key: str) -> str | None:
 def _observation(balance: CreditBalance, floor_usd: Decimal, olds: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """The observed fields plus runway, recomputed from the baseline at every check.
 
-    ``checked_at`` is when the observed fields last changed: kept while they are unchanged.
+    ``changed_at`` is when the observed fields last changed: kept while they are unchanged.
     """
     observed = {key: value for key, value in credit_balance_to_dict(balance).items() if key in OBSERVED_KEYS}
-    unchanged = all(_same(olds.get(key), observed[key]) for key in OBSERVED_KEYS) and olds.get("checked_at")
-    changed_at = str(olds["checked_at"]) if unchanged else now.isoformat(timespec="seconds")
+    unchanged = all(_same(olds.get(key), observed[key]) for key in OBSERVED_KEYS) and olds.get("changed_at")
+    changed_at = str(olds["changed_at"]) if unchanged else now.isoformat(timespec="seconds")
     previous = olds.get("balance_usd")
     if previous is None or olds.get("baseline_at") is None or balance.balance_usd > Decimal(str(previous)):
         # First sight, or the balance rose: a top-up. Start a new baseline.
@@ -240,7 +240,7 @@ def _observation(balance: CreditBalance, floor_usd: Decimal, olds: Mapping[str, 
 
 def _runway_state(changed_at: str, baseline_usd: Decimal, baseline_at: datetime, runway: Runway) -> dict[str, Any]:
     return {
-        "checked_at": changed_at,
+        "changed_at": changed_at,
         "baseline_balance_usd": json_number(baseline_usd),
         "baseline_at": baseline_at.isoformat(timespec="seconds"),
         "spend_usd_per_day": _rounded(runway.spend_usd_per_day),

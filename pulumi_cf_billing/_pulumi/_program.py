@@ -24,7 +24,7 @@ from .._protocol import result_to_wire
 from .._serialize import exact_json
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config, settings_for
 
-__all__ = ["forget_runs", "observe_in_program", "read_in_program"]
+__all__ = ["forget_runs", "read_in_program", "reading_for_guard"]
 
 _RUN_CACHES: weakref.WeakKeyDictionary[Any, SingleFlightCache[CreditBalance]] = weakref.WeakKeyDictionary()
 _RUN_CACHES_LOCK = threading.Lock()
@@ -69,7 +69,7 @@ def read_in_program(
         return client.get()
 
 
-def observe_in_program(account_id: str | None, namespace: str = CREDENTIALS_NAMESPACE) -> dict[str, Any]:
+def reading_for_guard(account_id: str | None, namespace: str = CREDENTIALS_NAMESPACE) -> dict[str, Any]:
     """What a guard hands its provider: ``{"result": <JSON text>}`` or ``{"error": <message>}``.
 
     Made in the program, the read is the one the program's other reads of the account share; the

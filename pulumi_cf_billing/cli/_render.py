@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from .._models import CreditBalance, TopupConfig
+from .._models import CreditBalance
 from .._money import format_usd
 from .._serialize import json_number, outcome_to_dict
 from .._text import clean
+from .._verdict import describe_topup
 from ._fetch import AccountResult
 
-__all__ = ["balance_table", "check_line", "check_to_dict", "to_json", "topup_summary"]
+__all__ = ["balance_table", "check_line", "check_to_dict", "to_json"]
 
 TOP_UP_URL = "https://dash.cloudflare.com/?to=/:account/ai/ai-gateway"
 _HEADER = ("ACCOUNT", "BALANCE", "AUTO TOP-UP", "PAYMENT METHOD")
@@ -26,15 +27,6 @@ _HEADER = ("ACCOUNT", "BALANCE", "AUTO TOP-UP", "PAYMENT METHOD")
 def error_summary(error: Exception) -> str:
     """``ErrorType: message``, safe for a terminal."""
     return clean(f"{type(error).__name__}: {error}")
-
-
-def topup_summary(topup: TopupConfig) -> str:
-    """``$20.00 when under $10.00``, or ``off (reason)``; a last top-up error is appended."""
-    if topup.enabled and topup.amount_usd is not None and topup.threshold_usd is not None:
-        summary = f"{format_usd(topup.amount_usd)} when under {format_usd(topup.threshold_usd)}"
-    else:
-        summary = f"off ({topup.disabled_reason})" if topup.disabled_reason else "off"
-    return clean(f"{summary}; last top-up failed: {topup.error}" if topup.error else summary)
 
 
 def payment_summary(balance: CreditBalance) -> str:
@@ -48,7 +40,7 @@ def payment_summary(balance: CreditBalance) -> str:
 
 def _row(outcome: CreditBalance) -> tuple[str, str, str, str]:
     money = format_usd(outcome.balance_usd)
-    return outcome.account_id, money, topup_summary(outcome.topup_config), payment_summary(outcome)
+    return outcome.account_id, money, describe_topup(outcome.topup_config), payment_summary(outcome)
 
 
 def balance_table(account_ids: Sequence[str], outcomes: Sequence[AccountResult]) -> str:

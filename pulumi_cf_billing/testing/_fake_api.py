@@ -28,6 +28,7 @@ from enum import Enum
 from types import TracebackType
 from typing import Any
 
+from .._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
 from ._faults import RATE_LIMITED, CannedResponse, Fault, Headers, Reply, error_response, json_response
 from ._server import AuthKind, FakeServer, RequestCredentials, ServerHooks
 
@@ -356,7 +357,7 @@ class FakeCloudflareAPI:
             raise ValueError(f"latency_s must be a finite number of seconds >= 0; got {seconds!r}")
         self._latency_s = seconds
 
-    def enforce_rate_limit(self, limit: int = 1200, window_s: float = 300.0) -> None:
+    def enforce_rate_limit(self, limit: int = CLOUDFLARE_LIMIT, window_s: float = CLOUDFLARE_WINDOW_S) -> None:
         """Allow each credential ``limit`` requests in any ``window_s`` seconds (Cloudflare's default).
 
         Over the limit: 429, error 971, ``Retry-After`` in whole seconds until a slot frees. Every
