@@ -32,7 +32,6 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN
 
 from .._client import CreditBalanceClient
 from .._config import validate_account_id
@@ -125,8 +124,8 @@ def _without_nulls(value: Any) -> Any:
 
 
 def _unknown(value: Any) -> bool:
-    """Whether an input is not known yet (preview): the host hands ``Unknown`` objects, the wire a marker string."""
-    return isinstance(value, Unknown) or value == UNKNOWN
+    """Whether an input is not known yet (preview): the provider host hands such values over as ``Unknown``."""
+    return isinstance(value, Unknown)
 
 
 def _parse_days(value: object) -> Decimal:

@@ -7,10 +7,9 @@ on a malformed value (see :mod:`._types`), and account ids raise :class:`Configu
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeAlias
 
 from .._config import DEFAULT_TIMEOUT_S
 from .._version import __version__
@@ -71,7 +70,8 @@ class FakeApiCommand:
 
 
 Command = BalanceCommand | CheckCommand | FakeApiCommand
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # generic only to type checkers
+AddParser = Callable[..., argparse.ArgumentParser]
+"""The ``add_parser`` method of ``parser.add_subparsers()``: argparse has no public name for its class."""
 
 
 def _read_options_parser() -> argparse.ArgumentParser:
@@ -107,8 +107,8 @@ def _read_options_parser() -> argparse.ArgumentParser:
     return common
 
 
-def _add_fake_api(commands: Subcommands) -> None:
-    fake = commands.add_parser(
+def _add_fake_api(add_parser: AddParser) -> None:
+    fake = add_parser(
         "fake-api",
         help="serve a fake Cloudflare API locally, for demos and tests",
         description="Serve the fake credit-balance API until Ctrl-C; print its base URL.",
@@ -131,8 +131,8 @@ def _add_fake_api(commands: Subcommands) -> None:
     )
 
 
-def _add_read_command(commands: Subcommands, name: str, summary: str, description: str) -> argparse.ArgumentParser:
-    return commands.add_parser(
+def _add_read_command(add_parser: AddParser, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    return add_parser(
         name,
         parents=[_read_options_parser()],
         epilog=EPILOG,
@@ -153,9 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     summary, description = "show balances, auto top-up and payment method", "Show each account's credit balance."
-    _add_read_command(commands, "balance", summary, description)
+    _add_read_command(commands.add_parser, "balance", summary, description)
     summary, description = "exit 1 when an account is below a floor", "Check each account's balance against a floor."
-    check = _add_read_command(commands, "check", summary, description)
+    check = _add_read_command(commands.add_parser, "check", summary, description)
     check.add_argument(
         "--floor-usd",
         type=floor_usd,
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="AMOUNT",
         help="the lowest acceptable balance in US dollars, e.g. 50 or 49.99 (at the floor is ok)",
     )
-    _add_fake_api(commands)
+    _add_fake_api(commands.add_parser)
     return parser
 
 
