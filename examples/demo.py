@@ -60,7 +60,7 @@ def _fake(stack: LocalStack) -> int:
         show(stack.outputs())
         api.accounts[DEMO_ACCOUNT].balance_cents = 999
         say("2. The balance drops to $9.99; pulumi up with a new app version must be refused")
-        stack.run("config", "set", "app:version", "2", "--stack", stack.stack)
+        stack.set_config("app:version", "2")
         refused = stack.up(check=False)
         print("\n".join(line for line in refused.output.splitlines() if "error" in line.lower()))
         released = stack.outputs()["released_version"]

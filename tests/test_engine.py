@@ -64,7 +64,7 @@ def _clean_env() -> dict[str, str]:
 
 
 def test_up_above_the_floor_exports_balance_and_topup(stack: LocalStack) -> None:
-    preview = stack.run("preview", "--stack", stack.stack)
+    preview = stack.preview()
     assert "ai-credits" in preview.stdout
     stack.up()
     outputs = stack.outputs()
@@ -77,14 +77,14 @@ def test_up_above_the_floor_exports_balance_and_topup(stack: LocalStack) -> None
 
 def test_balance_changes_reach_outputs_and_refresh(stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI) -> None:
     stack.up()
-    unchanged = stack.run("preview", "--expect-no-changes", "--stack", stack.stack, check=False)
+    unchanged = stack.preview(check=False, expect_no_changes=True)
     assert unchanged.returncode == 0, unchanged.output
     fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 4200
     stack.up()
     assert stack.outputs()["balance_usd"] == 42
     fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 3900
-    stack.run("refresh", "--yes", "--stack", stack.stack)
-    exported = json.loads(stack.run("stack", "export", "--stack", stack.stack).stdout)
+    stack.refresh()
+    exported = stack.export()
     guard = next(r for r in exported["deployment"]["resources"] if r["urn"].endswith("::ai-credits"))
     assert guard["outputs"]["balance_usd"] == 39
     # Two drops since the first sight of $50: one baseline, and a measured spend and runway.
@@ -97,13 +97,13 @@ def test_below_the_floor_preview_and_up_fail_and_nothing_downstream_is_created(
     stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI
 ) -> None:
     fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 999
-    preview = stack.run("preview", "--stack", stack.stack, check=False)
+    preview = stack.preview(check=False)
     up = stack.up(check=False)
     for result in (preview, up):
         assert result.returncode != 0
         assert BREACH in result.output
         assert "Traceback" not in result.output
-    exported = json.loads(stack.run("stack", "export", "--stack", stack.stack).stdout)
+    exported = stack.export()
     assert not any("chat-app" in r["urn"] for r in exported["deployment"].get("resources") or [])
 
 
@@ -112,7 +112,7 @@ def test_below_the_floor_an_existing_release_is_not_updated(
 ) -> None:
     stack.up()
     fake_cloudflare_api.accounts[ACCOUNT].balance_cents = 999
-    stack.run("config", "set", "app:version", "2", "--stack", stack.stack)
+    stack.set_config("app:version", "2")
     refused = stack.up(check=False)
     assert refused.returncode != 0
     assert BREACH in refused.output
@@ -121,11 +121,11 @@ def test_below_the_floor_an_existing_release_is_not_updated(
 
 def test_forbidden_or_unreachable_api_fails_clearly(stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI) -> None:
     fake_cloudflare_api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
-    forbidden = stack.run("preview", "--stack", stack.stack, check=False)
+    forbidden = stack.preview(check=False)
     assert forbidden.returncode != 0
     assert "'AI Gateway Read' or 'AI Gateway Write'" in forbidden.output
-    stack.run("config", "set", "cloudflare:baseUrl", "http://127.0.0.1:9/client/v4", "--stack", stack.stack)
-    unreachable = stack.run("preview", "--stack", stack.stack, check=False)
+    stack.set_config("cloudflare:baseUrl", "http://127.0.0.1:9/client/v4")
+    unreachable = stack.preview(check=False)
     assert unreachable.returncode != 0
     # The example's outputs and its guard share one read, so whichever reports first says it.
     assert "The connection to 127.0.0.1 failed for account " + ACCOUNT in unreachable.output
@@ -155,9 +155,9 @@ def test_on_error_warn_deploys_with_a_warning(
 def test_the_token_is_in_no_state_and_no_export(stack: LocalStack) -> None:
     stack.up()
     assert SENTINEL_TOKEN not in stack.state_files_text()
-    assert SENTINEL_TOKEN not in stack.run("stack", "export", "--stack", stack.stack).stdout
+    assert SENTINEL_TOKEN not in json.dumps(stack.export())
     assert SENTINEL_TOKEN not in json.dumps(stack.outputs())
-    shown = json.loads(stack.run("stack", "export", "--show-secrets", "--stack", stack.stack).stdout)
+    shown = stack.export(show_secrets=True)
     # The engine records the stack config as the inputs of Pulumi's own default provider for dynamic
     # resources, so a decrypted export shows it there, as `pulumi config --show-secrets` would; it
     # must be nowhere else: not in the guard, not in the serialized provider.
@@ -175,7 +175,7 @@ def test_a_token_from_the_environment_is_in_no_export_at_all(
     local.init(config={"cf-billing:accountId": ACCOUNT, "cloudflare:baseUrl": fake_cloudflare_api.base_url})
     local.up()
     assert local.outputs()["guard_status"] == "ok"
-    assert SENTINEL_TOKEN not in local.run("stack", "export", "--show-secrets", "--stack", local.stack).stdout
+    assert SENTINEL_TOKEN not in json.dumps(local.export(show_secrets=True))
     assert SENTINEL_TOKEN not in local.state_files_text()
 
 
@@ -183,7 +183,7 @@ def test_destroy_makes_no_api_call(stack: LocalStack, fake_cloudflare_api: FakeC
     stack.up()
     fake_cloudflare_api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
     before = fake_cloudflare_api.request_count()
-    stack.run("destroy", "--yes", "--skip-preview", "--stack", stack.stack)
+    stack.destroy()
     # The program is not run by destroy, and the guard's delete reads nothing.
     assert fake_cloudflare_api.request_count() == before
 
@@ -192,7 +192,7 @@ def test_a_newer_build_of_this_package_changes_nothing(stack: LocalStack, tmp_pa
     stack.up()
     before = _guard_state(stack)
     stack.use_virtualenv(_virtualenv_with_newer_build(tmp_path / "newer-venv"))
-    preview = stack.run("preview", "--expect-no-changes", "--diff", "--stack", stack.stack, check=False)
+    preview = stack.preview(check=False, expect_no_changes=True, diff=True)
     assert preview.returncode == 0, preview.output
     stack.up()
     after = _guard_state(stack)
@@ -200,7 +200,7 @@ def test_a_newer_build_of_this_package_changes_nothing(stack: LocalStack, tmp_pa
 
 
 def _guard_state(stack: LocalStack) -> dict[str, Any]:
-    exported = json.loads(stack.run("stack", "export", "--stack", stack.stack).stdout)
+    exported = stack.export()
     return next(r for r in exported["deployment"]["resources"] if r["urn"].endswith("::ai-credits"))
 
 
@@ -227,5 +227,5 @@ def _virtualenv_with_newer_build(path: Path) -> Path:
 def test_one_run_asks_cloudflare_once_per_account(stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI) -> None:
     stack.up()  # the outputs and the guard of the example read the same account
     assert fake_cloudflare_api.request_count(ACCOUNT) == 1
-    stack.run("refresh", "--yes", "--skip-preview", "--stack", stack.stack)  # only the guard's provider reads
+    stack.refresh()  # only the guard's provider reads
     assert fake_cloudflare_api.request_count(ACCOUNT) == 2

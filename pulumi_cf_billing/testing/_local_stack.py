@@ -1,16 +1,18 @@
 """Run a Pulumi project with the real ``pulumi`` CLI on a local file backend, for end-to-end tests and demos.
 
-The project is copied into a private work directory (so stack files never land in the source tree),
-its ``virtualenv`` option is pointed at the given Python environment, and every command runs with
-its own ``PULUMI_HOME``, a ``file://`` backend and a passphrase secrets provider. Nothing is downloaded.
+Built on Pulumi's Automation API (:mod:`pulumi.automation`): a ``LocalWorkspace`` over a private
+copy of the project (so stack files never land in the source tree), with its own ``PULUMI_HOME``,
+a ``file://`` backend and a passphrase secrets provider. The project's ``virtualenv`` option is set
+through the workspace's project settings. Nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-import subprocess
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,9 @@ PASSPHRASE = "pulumi-cf-billing-local"  # noqa: S105  # protects throwaway local
 
 @dataclass(frozen=True)
 class PulumiResult:
-    """One finished ``pulumi`` command."""
+    """One finished ``pulumi`` operation: what it was, its exit code and what it printed."""
 
-    args: tuple[str, ...]
+    operation: str
     returncode: int
     stdout: str
     stderr: str
@@ -36,7 +38,11 @@ class PulumiResult:
 
 
 class LocalStack:
-    """A stack of a copied Pulumi project. ``bin_dir`` holds ``pulumi`` and its Python plugins."""
+    """A stack of a copied Pulumi project. ``bin_dir`` holds ``pulumi`` and its Python plugins.
+
+    Operations return a :class:`PulumiResult`; with ``check`` (the default) a failed one raises
+    ``RuntimeError`` carrying its output instead.
+    """
 
     def __init__(
         self,
@@ -46,69 +52,99 @@ class LocalStack:
         bin_dir: Path,
         virtualenv: Path,
         stack: str = "dev",
-        env: dict[str, str] | None = None,
-        timeout_s: float = 300.0,
+        env: Mapping[str, str] | None = None,
     ) -> None:
+        from pulumi import automation  # noqa: PLC0415  # tests that never drive the engine need not load it
+
+        self._automation = automation
         self.project = work_dir / "project"
         self.state = work_dir / "state"
-        self.stack = stack
-        self.timeout_s = timeout_s
-        _copy_project(project_dir, self.project)
-        self.use_virtualenv(virtualenv)
         self.state.mkdir(parents=True, exist_ok=True)
-        self.env = {
-            **os.environ,
-            **(env or {}),
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PULUMI_HOME": str(work_dir / "home"),
-            "PULUMI_BACKEND_URL": f"file://{self.state}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-        }
+        _copy_project(project_dir, self.project)
+        self.workspace = automation.LocalWorkspace(
+            work_dir=str(self.project),
+            pulumi_home=str(work_dir / "home"),
+            pulumi_command=automation.PulumiCommand(root=str(bin_dir.parent)),
+            env_vars={
+                **(env or {}),
+                "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+                "PULUMI_BACKEND_URL": f"file://{self.state}",
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            },
+        )
+        self.use_virtualenv(virtualenv)
+        self.stack = stack
+        self._stack: Any = None
 
     def use_virtualenv(self, virtualenv: Path) -> None:
         """Run the program with the Python environment at ``virtualenv`` from now on."""
-        pulumi_yaml = self.project / "Pulumi.yaml"
-        lines = pulumi_yaml.read_text().splitlines()
-        kept = [
-            line if "virtualenv:" not in line else f"{line.split('virtualenv:')[0]}virtualenv: {virtualenv}"
-            for line in lines
-        ]
-        pulumi_yaml.write_text("\n".join(kept) + "\n")
-
-    def run(self, *args: str, check: bool = True) -> PulumiResult:
-        """Run ``pulumi ARGS --non-interactive`` in the project; raise with its output when ``check`` and it fails."""
-        command = ("pulumi", *args, "--non-interactive", "--cwd", str(self.project))
-        done = subprocess.run(  # noqa: S603  # fixed executable, arguments from the caller
-            command, env=self.env, capture_output=True, text=True, timeout=self.timeout_s, check=False
+        settings = self.workspace.project_settings()
+        runtime = settings.runtime
+        options = dict(getattr(runtime, "options", None) or {})
+        settings.runtime = self._automation.ProjectRuntimeInfo(
+            name="python", options={**options, "virtualenv": str(virtualenv)}
         )
-        result = PulumiResult(tuple(args), done.returncode, done.stdout, done.stderr)
-        if check and done.returncode != 0:
-            raise RuntimeError(f"pulumi {' '.join(args)} failed ({done.returncode}):\n{result.output}")
-        return result
+        self.workspace.save_project_settings(settings)
 
     def init(self, config: dict[str, str] | None = None, secrets: dict[str, str] | None = None) -> None:
         """Create the stack and set plain ``config`` and ``secrets`` (stored encrypted)."""
-        self.run("stack", "init", self.stack)
+        self._stack = self._automation.Stack.create(self.stack, self.workspace)
         for key, value in (config or {}).items():
-            self.run("config", "set", key, value, "--stack", self.stack)
+            self.set_config(key, value)
         for key, value in (secrets or {}).items():
-            self.run("config", "set", "--secret", key, value, "--stack", self.stack)
+            self.set_config(key, value, secret=True)
+
+    def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
+        """``pulumi config set [--secret] KEY VALUE``."""
+        self._stack.set_config(key, self._automation.ConfigValue(value, secret=secret))
+
+    def preview(self, *, check: bool = True, expect_no_changes: bool = False, diff: bool = False) -> PulumiResult:
+        """``pulumi preview`` (``--expect-no-changes`` fails when anything would change)."""
+        return self._do("preview", lambda: self._stack.preview(expect_no_changes=expect_no_changes, diff=diff), check)
 
     def up(self, check: bool = True) -> PulumiResult:
         """``pulumi up --yes --skip-preview`` (the engine still runs every check)."""
-        return self.run("up", "--yes", "--skip-preview", "--stack", self.stack, check=check)
+        return self._do("up", self._stack.up, check)
+
+    def refresh(self, check: bool = True) -> PulumiResult:
+        """``pulumi refresh --yes``."""
+        return self._do("refresh", self._stack.refresh, check)
+
+    def destroy(self, check: bool = True) -> PulumiResult:
+        """``pulumi destroy --yes``."""
+        return self._do("destroy", self._stack.destroy, check)
 
     def outputs(self) -> dict[str, Any]:
         """The stack outputs, secrets shown."""
-        shown = self.run("stack", "output", "--json", "--show-secrets", "--stack", self.stack).stdout
-        return dict(json.loads(shown))
+        return {name: output.value for name, output in self._stack.outputs().items()}
+
+    def export(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """``pulumi stack export [--show-secrets]`` as data: ``{"deployment": {"resources": [...]}, ...}``.
+
+        (The workspace's own ``export_stack`` always shows secrets; leak checks need the plain export too.)
+        """
+        args = ["stack", "export", "--stack", self.stack, *(["--show-secrets"] if show_secrets else [])]
+        exported = self.workspace.pulumi_command.run(args, str(self.project), self.workspace.env_vars)
+        return dict(json.loads(exported.stdout))
 
     def state_files_text(self) -> str:
         """Every file of the backend (state, history, backups) as one text, for leak checks."""
         return "\n".join(p.read_text(errors="replace") for p in self.state.rglob("*") if p.is_file())
+
+    def _do(self, operation: str, run: Callable[[], Any], check: bool) -> PulumiResult:
+        try:
+            done = run()
+        except self._automation.errors.CommandError as error:
+            # The Automation API keeps the failed command's code and output only in the message.
+            text = str(error)
+            code = re.search(r"code: (-?\d+)", text)
+            result = PulumiResult(operation, int(code[1]) if code else 1, text, "")
+            if check:
+                raise RuntimeError(f"pulumi {operation} failed ({result.returncode}):\n{result.output}") from None
+            return result
+        return PulumiResult(operation, 0, done.stdout, done.stderr)
 
 
 def _copy_project(source: Path, target: Path) -> None:
