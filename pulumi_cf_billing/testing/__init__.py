@@ -15,7 +15,8 @@ or through the pytest fixtures ``fake_cloudflare_api`` (fresh state per test) an
 plugin provides. Money is in US cents, as on Cloudflare's wire.
 """
 
-from ._fake_api import FakeAccount, FakeCloudflareAPI, RecordedRequest
+from ._accounts import FakeAccount
+from ._fake_api import FakeCloudflareAPI, RecordedRequest
 from ._faults import Fault
 from ._local_stack import LocalStack, PulumiResult
 

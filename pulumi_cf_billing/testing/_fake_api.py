@@ -19,17 +19,16 @@ import math
 import re
 import secrets
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
-from enum import Enum
 from types import TracebackType
 from typing import Any
 
 from .._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
-from ._faults import RATE_LIMITED, CannedResponse, Fault, Headers, Reply, error_response, json_response
+from ._accounts import PAYMENT_METHOD_DEFAULT, DefaultPaymentMethod, FakeAccount, Money, default_payment_method
+from ._faults import RATE_LIMITED, CannedResponse, Fault, Reply, error_response, json_response
+from ._rate_limit import SlidingWindow
 from ._server import AuthKind, FakeServer, RequestCredentials, ServerHooks
 
 _ROUTE = re.compile(r"/client/v4/accounts/([^/]+)/ai-gateway/billing/credit-balance")
@@ -45,66 +44,6 @@ _INVALID_TOKEN = error_response(401, (9109, "Invalid access token"))
 _UNKNOWN_GLOBAL_KEY = error_response(403, (9103, "Unknown X-Auth-Key or X-Auth-Email"))
 _NOT_GRANTED = error_response(403, (10000, "Authentication error"))
 _RATE_LIMITED = error_response(429, RATE_LIMITED)
-
-
-class _Default(Enum):
-    # A sentinel type, so that ``payment_method=None`` (no payment method) stays expressible.
-    PAYMENT_METHOD = "visa 4242"
-
-
-def _default_payment_method() -> dict[str, Any]:
-    return {"brand": "visa", "last4": "4242"}
-
-
-Money = float | Decimal
-"""An amount in US cents: a ``Decimal`` goes on the wire digit for digit, a ``float`` as Python prints it."""
-
-
-def _wire_number(value: Money | None) -> Money | int | None:
-    """Integral floats as ints, so ``5000.0`` cents goes on the wire as ``5000`` like Cloudflare's."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-@dataclass
-class FakeAccount:
-    """One account's billing state, served as the endpoint's ``result``; change it at any time.
-
-    Money is in US cents (fractional cents allowed); ``last_failed_at_ms`` is epoch milliseconds.
-    ``first_topup_success=None`` leaves that optional field out of the response. ``extra_fields``
-    are merged into ``result`` last, so they can add new fields or override the standard ones.
-    """
-
-    account_id: str
-    balance_cents: Money = 5000
-    has_default_payment_method: bool = True
-    payment_method: dict[str, Any] | None = field(default_factory=_default_payment_method)
-    topup_amount_cents: Money | None = 2000
-    topup_threshold_cents: Money | None = 1000
-    disabled_reason: str | None = None
-    topup_error: str | None = None
-    last_failed_at_ms: int | None = None
-    first_topup_success: bool | None = True
-    extra_fields: dict[str, Any] = field(default_factory=dict)
-
-    def result(self) -> dict[str, Any]:
-        """The ``result`` object Cloudflare would send for this account."""
-        result: dict[str, Any] = {
-            "balance": _wire_number(self.balance_cents),
-            "has_default_payment_method": self.has_default_payment_method,
-            "payment_method": None if self.payment_method is None else dict(self.payment_method),
-            "topup_config": {
-                "amount": _wire_number(self.topup_amount_cents),
-                "threshold": _wire_number(self.topup_threshold_cents),
-                "disabledReason": self.disabled_reason,
-                "error": self.topup_error,
-                "lastFailedAt": self.last_failed_at_ms,
-            },
-        }
-        if self.first_topup_success is not None:
-            result["first_topup_success"] = self.first_topup_success
-        return {**result, **self.extra_fields}
 
 
 @dataclass(frozen=True)
@@ -133,32 +72,6 @@ class _Grant:
 class _Injection:
     fault: Fault
     remaining: int | None  # None: until cleared
-
-
-class _SlidingWindow:
-    """At most ``limit`` requests per credential in any ``window_s`` seconds (refusals don't count)."""
-
-    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.window_s, self._clock = limit, window_s, clock
-        self._hits: dict[tuple[str, ...], deque[float]] = {}
-
-    def hit(self, identity: tuple[str, ...]) -> tuple[bool, Headers]:
-        """Count one request; return whether it is allowed and the rate-limit headers to send."""
-        now = self._clock()
-        hits = self._hits.setdefault(identity, deque())
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        allowed = len(hits) < self.limit
-        if allowed:
-            hits.append(now)
-        reset_s = math.ceil(hits[0] + self.window_s - now) if hits else 0
-        headers: Headers = (
-            ("Ratelimit", f'"default";r={self.limit - len(hits)};t={reset_s}'),
-            ("Ratelimit-Policy", f'"default";q={self.limit};w={math.ceil(self.window_s)}'),
-        )
-        if not allowed:
-            headers += (("Retry-After", str(max(reset_s, 1))),)
-        return allowed, headers
 
 
 def _route_account(path: str) -> str | None:
@@ -219,7 +132,7 @@ class FakeCloudflareAPI:
             self._faults: dict[str, deque[_Injection]] = {}
             self._requests: list[RecordedRequest] = []
             self._errors: list[BaseException] = []
-            self._limiter: _SlidingWindow | None = None
+            self._limiter: SlidingWindow | None = None
             self._latency_s = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -274,7 +187,7 @@ class FakeCloudflareAPI:
         balance_cents: Money = 5000,
         *,
         has_default_payment_method: bool = True,
-        payment_method: Mapping[str, Any] | _Default | None = _Default.PAYMENT_METHOD,
+        payment_method: Mapping[str, Any] | DefaultPaymentMethod | None = PAYMENT_METHOD_DEFAULT,
         topup_amount_cents: Money | None = 2000,
         topup_threshold_cents: Money | None = 1000,
         disabled_reason: str | None = None,
@@ -291,8 +204,8 @@ class FakeCloudflareAPI:
         """
         if not _ACCOUNT_ID.fullmatch(account_id):
             raise ValueError(f"account_id must be 32 lowercase hexadecimal characters; got {account_id!r}")
-        if isinstance(payment_method, _Default):
-            payment_method = _default_payment_method()
+        if isinstance(payment_method, DefaultPaymentMethod):
+            payment_method = default_payment_method()
         account = FakeAccount(
             account_id,
             balance_cents,
@@ -366,7 +279,7 @@ class FakeCloudflareAPI:
         if limit < 1 or not 0 < window_s < math.inf:
             raise ValueError("limit must be >= 1 and window_s a positive number of seconds")
         with self._lock:
-            self._limiter = _SlidingWindow(limit, window_s)
+            self._limiter = SlidingWindow(limit, window_s)
 
     def reset(self) -> None:
         """Back to empty: no accounts, credentials, faults, requests or errors; no latency or rate limit."""

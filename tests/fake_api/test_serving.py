@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault, RecordedRequest
-from pulumi_cf_billing.testing._fake_api import _SlidingWindow
+from pulumi_cf_billing.testing._rate_limit import SlidingWindow as _SlidingWindow
 
 from .conftest import ACCOUNT, AUTH, EMAIL, GLOBAL_KEY, OTHER, RAY, TOKEN, assert_error, get, route
 

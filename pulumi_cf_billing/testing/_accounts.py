@@ -1,0 +1,73 @@
+"""The fake's accounts: one account's billing state, and how it goes on the wire (money in US cents)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+__all__ = ["PAYMENT_METHOD_DEFAULT", "FakeAccount", "Money", "default_payment_method"]
+
+
+class DefaultPaymentMethod(Enum):
+    # A sentinel type, so that ``payment_method=None`` (no payment method) stays expressible.
+    PAYMENT_METHOD = "visa 4242"
+
+
+def default_payment_method() -> dict[str, Any]:
+    return {"brand": "visa", "last4": "4242"}
+
+
+Money = float | Decimal
+"""An amount in US cents: a ``Decimal`` goes on the wire digit for digit, a ``float`` as Python prints it."""
+
+
+def _wire_number(value: Money | None) -> Money | int | None:
+    """Integral floats as ints, so ``5000.0`` cents goes on the wire as ``5000`` like Cloudflare's."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass
+class FakeAccount:
+    """One account's billing state, served as the endpoint's ``result``; change it at any time.
+
+    Money is in US cents (fractional cents allowed); ``last_failed_at_ms`` is epoch milliseconds.
+    ``first_topup_success=None`` leaves that optional field out of the response. ``extra_fields``
+    are merged into ``result`` last, so they can add new fields or override the standard ones.
+    """
+
+    account_id: str
+    balance_cents: Money = 5000
+    has_default_payment_method: bool = True
+    payment_method: dict[str, Any] | None = field(default_factory=default_payment_method)
+    topup_amount_cents: Money | None = 2000
+    topup_threshold_cents: Money | None = 1000
+    disabled_reason: str | None = None
+    topup_error: str | None = None
+    last_failed_at_ms: int | None = None
+    first_topup_success: bool | None = True
+    extra_fields: dict[str, Any] = field(default_factory=dict)
+
+    def result(self) -> dict[str, Any]:
+        """The ``result`` object Cloudflare would send for this account."""
+        result: dict[str, Any] = {
+            "balance": _wire_number(self.balance_cents),
+            "has_default_payment_method": self.has_default_payment_method,
+            "payment_method": None if self.payment_method is None else dict(self.payment_method),
+            "topup_config": {
+                "amount": _wire_number(self.topup_amount_cents),
+                "threshold": _wire_number(self.topup_threshold_cents),
+                "disabledReason": self.disabled_reason,
+                "error": self.topup_error,
+                "lastFailedAt": self.last_failed_at_ms,
+            },
+        }
+        if self.first_topup_success is not None:
+            result["first_topup_success"] = self.first_topup_success
+        return {**result, **self.extra_fields}
+
+
+PAYMENT_METHOD_DEFAULT = DefaultPaymentMethod.PAYMENT_METHOD
