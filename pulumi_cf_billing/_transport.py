@@ -11,6 +11,8 @@ included. httpcore's failures are translated into ours in exactly one place, :fu
 from __future__ import annotations
 
 import contextvars
+import select
+import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -76,9 +78,19 @@ def _left(timeout: float | None, expired: type[Exception]) -> float:
     return left if timeout is None else min(timeout, left)
 
 
+def _readable(sock: socket.socket | None) -> bool:
+    """Whether an idle socket has data or EOF waiting (so a pooled connection is stale); a closed one counts."""
+    if sock is None or sock.fileno() == -1:
+        return True
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
+        self._socket = stream.get_extra_info("socket")
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
@@ -96,7 +108,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         return _DeadlineStream(secured)
 
     def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
+        return _readable(self._socket) if info == "is_readable" else self._stream.get_extra_info(info)
 
 
 class DeadlineBackend(httpcore.NetworkBackend):
@@ -123,6 +135,9 @@ class DeadlineBackend(httpcore.NetworkBackend):
 class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
+        # httpcore asks every pooled connection "is_readable" on every request; anyio answers by
+        # building a dict of attributes each time, which a fleet read pays thousands of times.
+        self._socket = stream.get_extra_info("socket")
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return await self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
@@ -140,7 +155,7 @@ class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
         return _AsyncDeadlineStream(await self._stream.start_tls(ssl_context, server_hostname, left))
 
     def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
+        return _readable(self._socket) if info == "is_readable" else self._stream.get_extra_info(info)
 
 
 class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
