@@ -16,7 +16,13 @@ from pathlib import Path
 from _common import load, machine
 
 HERE = Path(__file__).parent
-BENCHMARKS = ("bench_import.py", "bench_client_call.py", "bench_many_accounts.py", "bench_hostile.py")
+BENCHMARKS = (
+    "bench_import.py",
+    "bench_client_call.py",
+    "bench_many_accounts.py",
+    "bench_hostile.py",
+    "bench_preview.py",
+)
 
 
 def main() -> int:

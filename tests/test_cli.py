@@ -606,3 +606,13 @@ def test_fake_api_refuses_a_malformed_account_with_exit_2(cli: CLI) -> None:
     run = cli("fake-api", "--account", "not-hex=100")
     assert run.code == ExitCode.USAGE
     assert "ACCOUNT_ID=BALANCE_CENTS" in run.err
+
+
+def test_start_up_loads_neither_the_pulumi_surface_nor_the_fake_api() -> None:
+    probe = (
+        "import sys; from pulumi_cf_billing.cli import main; "
+        "print(sorted(m for m in sys.modules if m.startswith(('pulumi_cf_billing.testing', "
+        "'pulumi_cf_billing._pulumi', 'pulumi.')) or m in ('pulumi', 'httpcore')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)  # noqa: S603
+    assert loaded.stdout.strip() == "[]"

@@ -1,0 +1,134 @@
+"""What the library adds to a ``pulumi preview``, as users feel it, under the real engine. Goal: <= 1.05x.
+
+Candidate: a program that exports ``get_credit_balance_output().balance_usd`` and declares a
+``CreditBalanceGuard`` (against the fake API on loopback). Baseline: the same program with a no-op
+dynamic resource in the guard's place and no read. Both are previewed through ``LocalStack``
+(Pulumi's Automation API, a file backend), in interleaved pairs whose order alternates; the figure
+is the ratio of the median wall times of whole previews.
+
+Needs the engine that ``tools/engine/build`` makes (it is built or reused on first run).
+Run: ``.venv/bin/python benchmarks/bench_preview.py [pairs]`` (default 7 pairs, about a minute).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import bootstrap_ci, load, machine, median, result, spread
+
+from pulumi_cf_billing.testing import FakeCloudflareAPI, LocalStack
+
+GOAL_RATIO = 1.05
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+TOKEN = "bench-token"  # noqa: S105  # accepted by the fake only
+REPO = Path(__file__).resolve().parent.parent
+
+PROJECT = """name: {name}
+runtime:
+  name: python
+  options:
+    toolchain: pip
+    virtualenv: {venv}
+"""
+CANDIDATE = """import pulumi
+from pulumi_cf_billing import CreditBalanceGuard, get_credit_balance_output
+
+pulumi.export("balance_usd", get_credit_balance_output().balance_usd)
+CreditBalanceGuard("credits", floor_usd=10)
+"""
+BASELINE = """import pulumi
+import pulumi.dynamic
+
+
+class NoOpProvider(pulumi.dynamic.ResourceProvider):
+    def create(self, props):
+        return pulumi.dynamic.CreateResult("noop", props)
+
+
+class NoOp(pulumi.dynamic.Resource):
+    def __init__(self, name):
+        super().__init__(NoOpProvider(), name, {"floor_usd": 10})
+
+
+pulumi.export("balance_usd", 50)
+NoOp("credits")
+"""
+
+
+def project(root: Path, name: str, program: str) -> Path:
+    folder = root / name
+    folder.mkdir()
+    (folder / "Pulumi.yaml").write_text(PROJECT.format(name=name, venv=sys.prefix))
+    (folder / "__main__.py").write_text(program)
+    return folder
+
+
+def engine() -> Path:
+    built = subprocess.run(  # noqa: S603  # our own build script
+        [str(REPO / "tools" / "engine" / "build")], capture_output=True, text=True, check=True
+    )
+    return Path(built.stdout.strip().splitlines()[-1])
+
+
+def timed_preview(stack: LocalStack) -> float:
+    start = time.perf_counter()
+    stack.preview()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    print("bench_preview: pulumi preview with get_credit_balance_output + CreditBalanceGuard vs a no-op resource")
+    print(machine())
+    print(load())
+    bin_dir = engine()
+    with tempfile.TemporaryDirectory() as work, FakeCloudflareAPI() as api:
+        api.add_account(ACCOUNT)
+        api.add_token(TOKEN)
+        root = Path(work)
+        env = {
+            "CLOUDFLARE_API_TOKEN": TOKEN,
+            "CLOUDFLARE_BASE_URL": api.base_url,
+            "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
+            # Cached bytecode, as an installed wheel has, written outside the source tree: this
+            # environment sets PYTHONDONTWRITEBYTECODE, which would recompile our modules every run.
+            "PYTHONDONTWRITEBYTECODE": "",
+            "PYTHONPYCACHEPREFIX": str(root / "pycache"),
+        }
+        stacks = {}
+        for name, program in (("candidate", CANDIDATE), ("baseline", BASELINE)):
+            local = LocalStack(
+                project(root, name, program),
+                root / f"{name}-work",
+                bin_dir=bin_dir,
+                virtualenv=Path(sys.prefix),
+                env=env,
+            )
+            local.init()
+            timed_preview(local)  # warm-up: plugin discovery, bytecode
+            stacks[name] = local
+        times: dict[str, list[float]] = {"candidate": [], "baseline": []}
+        for i in range(pairs):
+            order = ("candidate", "baseline") if i % 2 == 0 else ("baseline", "candidate")
+            for name in order:
+                times[name].append(timed_preview(stacks[name]))
+        reads = api.request_count(ACCOUNT)
+    ratio = median(times["candidate"]) / median(times["baseline"])
+    low, high = bootstrap_ci(times["baseline"], times["candidate"], stat="ratio")
+    print(f"N = {pairs} interleaved pairs (order alternating), 1 warm-up preview each")
+    print(f"baseline  no-op dynamic resource   wall s: {spread(times['baseline'], 1)}")
+    print(f"candidate function + guard          wall s: {spread(times['candidate'], 1)}")
+    print(f"ratio of medians (judged): {ratio:.3f}  (95% CI {low:.3f} .. {high:.3f}); "
+          f"added {median(times['candidate']) - median(times['baseline']):+.3f} s")  # fmt: skip
+    print(f"requests to the fake: {reads} over {pairs + 1} candidate previews (one per preview)")
+    seconds = f"{median(times['candidate']):.2f} s vs {median(times['baseline']):.2f} s"
+    figure = f"{ratio:.3f}x a preview with a no-op resource ({seconds})"
+    print(result("preview", figure, f"<= {GOAL_RATIO:.2f}x", ratio <= GOAL_RATIO))
+
+
+if __name__ == "__main__":
+    main()
