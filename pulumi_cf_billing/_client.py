@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._cache import SingleFlightCache
-from ._config import ENV_ACCOUNT_ID, environment_layer, resolve_settings, validate_account_id
+from ._config import environment_layer, resolve_account_id, resolve_settings, validate_account_id
 from ._credentials import Credentials
 from ._exceptions import ClientClosedError, CloudflareBillingError, ConfigurationError
 from ._flow import Flow, read_balance
@@ -66,7 +66,7 @@ class _BaseClient(Generic[P]):
         arguments = {"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url}
         settings = resolve_settings(arguments, environment_layer(env), credentials=credentials)
         self.credentials, self.base_url = settings.credentials, settings.base_url
-        self.default_account_id = account_id or env.get(ENV_ACCOUNT_ID)
+        self.default_account_id = resolve_account_id({"account_id": account_id}, environment_layer(env))
         self.timeout = timeout if isinstance(timeout, Timeout) else Timeout() if timeout is None else Timeout(timeout)
         self.retry = retry or RetryPolicy()
         if isinstance(cache_ttl_s, bool) or not isinstance(cache_ttl_s, (int, float)) or math.isnan(cache_ttl_s):
@@ -83,13 +83,16 @@ class _BaseClient(Generic[P]):
         self._pool_lock = threading.Lock()
         self._closed = False
 
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError(
+                f"This {type(self).__name__} was closed: make a new client, or read before closing it."
+            )
+
     def _connections(self) -> P:
         """The connection pool, opened on first use (a read answered from the cache needs none)."""
         with self._pool_lock:
-            if self._closed:
-                raise ClientClosedError(
-                    f"This {type(self).__name__} was closed: make a new client, or read before closing it."
-                )
+            self._ensure_open()
             if self._pool is None:
                 self._pool = self._open_pool()
             return self._pool
@@ -105,8 +108,7 @@ class _BaseClient(Generic[P]):
 
     def _prepare(self, account_id: str | None) -> tuple[str, tuple[str, str, str], Flow]:
         """Validate the account and build its cache key and read flow, with no I/O."""
-        if self._closed:
-            self._connections()  # raises ClientClosedError
+        self._ensure_open()
         account = validate_account_id(account_id or self.default_account_id)
         request = build_request(account, self.credentials, self.base_url)
         flow = read_balance(
@@ -235,7 +237,7 @@ class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
         if count <= 1:
             yield [self._connections()]
             return
-        self._connections()  # raises ClientClosedError on a closed client
+        self._ensure_open()
         tls = tls_context(self.base_url)  # loaded once, not once per pool
         pools = [open_async_pool(self.base_url, self._environ, FLEET_POOL_SIZE, tls) for _ in range(count)]
         try:
