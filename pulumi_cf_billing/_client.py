@@ -14,8 +14,9 @@ import os
 import random
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -23,10 +24,11 @@ from ._cache import SingleFlightCache
 from ._config import environment_layer, resolve_account_id, resolve_settings, validate_account_id
 from ._credentials import Credentials
 from ._exceptions import ClientClosedError, CloudflareBillingError, ConfigurationError
-from ._flow import Flow, read_balance
-from ._models import CreditBalance
+from ._flow import Flow, read_endpoint
+from ._models import CreditBalance, SpendingLimit, UsageHistory
 from ._pacing import RequestPacer
 from ._protocol import build_request
+from ._results import BALANCE_CALL, SPENDING_LIMIT_CALL, Call, usage_call
 from ._retry import RetryPolicy, Timeout
 
 __all__ = ["AsyncCreditBalanceClient", "CreditBalanceClient"]
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 # The transport (httpcore, h11, anyio: about 25 ms of imports) loads on the first request, in the
 # methods below: a program that only declares a guard, or a CLI call that fails validation, never pays.
 P = TypeVar("P")
+T = TypeVar("T")
 
 
 class _BaseClient(Generic[P]):
@@ -76,7 +79,7 @@ class _BaseClient(Generic[P]):
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311  # backoff jitter, not cryptography
-        self._cache: SingleFlightCache[CreditBalance] = SingleFlightCache(clock)
+        self._cache: SingleFlightCache[object] = SingleFlightCache(clock)
         self._fingerprint = self.credentials.fingerprint  # a SHA-256 per read would cost more than the cache saves
         self._pacer = RequestPacer()
         self._pool: P | None = None
@@ -106,16 +109,16 @@ class _BaseClient(Generic[P]):
             self._closed, pool, self._pool = True, self._pool, None
             return pool
 
-    def _prepare(self, account_id: str | None) -> tuple[str, tuple[str, str, str], Flow]:
-        """Validate the account and build its cache key and read flow, with no I/O."""
+    def _prepare(self, account_id: str | None, call: Call[T]) -> tuple[str, Hashable, Flow[T]]:
+        """Validate the account and build the call's cache key and read flow, with no I/O."""
         self._ensure_open()
         account = validate_account_id(account_id or self.default_account_id)
-        request = build_request(account, self.credentials, self.base_url)
-        flow = read_balance(
-            request, account, timeout=self.timeout, retry=self.retry,
+        request = build_request(account, self.credentials, self.base_url, call.endpoint, dict(call.query))
+        flow = read_endpoint(
+            request, account, read=call.read, timeout=self.timeout, retry=self.retry,
             clock=self._clock, rng=self._rng, pacer=self._pacer,
         )  # fmt: skip
-        return account, (account, self._fingerprint, self.base_url), flow
+        return account, (call.endpoint, call.query, account, self._fingerprint, self.base_url), flow
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, credentials={self.credentials!r})"
@@ -144,13 +147,33 @@ class CreditBalanceClient(_BaseClient["httpcore.ConnectionPool"]):
 
     def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
+        return self._read(account_id, BALANCE_CALL)
+
+    def get_usage_history(
+        self,
+        account_id: str | None = None,
+        *,
+        window: str = "day",
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> UsageHistory:
+        """AI Gateway usage cost per ``window`` (``day`` or ``hour``) from ``start`` to ``end`` (aware datetimes).
+
+        Each bucket's ``spend_usd`` is in US dollars. Same deadline, retries, pacing and errors as :meth:`get`.
+        """
+        return self._read(account_id, usage_call(window, start, end))
+
+    def get_spending_limit(self, account_id: str | None = None) -> SpendingLimit:
+        """The spending limit: ``enabled``, ``amount`` (US cents), ``amount_usd``, ``duration``, ``strategy``."""
+        return self._read(account_id, SPENDING_LIMIT_CALL)
+
+    def _read(self, account_id: str | None, call: Call[T]) -> T:
         from ._transport import drive, performer  # noqa: PLC0415  # see the note at P
 
-        account, key, flow = self._prepare(account_id)
+        account, key, flow = self._prepare(account_id, call)
         sleep = self._sleep or time.sleep
-        return self._cache.get(
-            key, self.cache_ttl_s, lambda: drive(flow, performer(self._connections(), account, sleep))
-        )
+        cache: SingleFlightCache[T] = self._cache  # type: ignore[assignment]  # one cache, keyed by call too
+        return cache.get(key, self.cache_ttl_s, lambda: drive(flow, performer(self._connections(), account, sleep)))
 
     def close(self) -> None:
         """Close the connection pool. The client cannot read afterwards (:class:`ClientClosedError`)."""
@@ -177,7 +200,22 @@ class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
 
     async def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
-        return await self._get_with(None, account_id)
+        return await self._read(None, account_id, BALANCE_CALL)
+
+    async def get_usage_history(
+        self,
+        account_id: str | None = None,
+        *,
+        window: str = "day",
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> UsageHistory:
+        """Like :meth:`CreditBalanceClient.get_usage_history`."""
+        return await self._read(None, account_id, usage_call(window, start, end))
+
+    async def get_spending_limit(self, account_id: str | None = None) -> SpendingLimit:
+        """Like :meth:`CreditBalanceClient.get_spending_limit`."""
+        return await self._read(None, account_id, SPENDING_LIMIT_CALL)
 
     async def get_many(
         self,
@@ -202,7 +240,8 @@ class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
         async def worker(pool: httpcore.AsyncConnectionPool) -> None:
             for index, account_id in work:
                 try:
-                    results[index] = await self._get_with(pool, account_id)
+                    balance: CreditBalance = await self._read(pool, account_id, BALANCE_CALL)
+                    results[index] = balance
                 except CloudflareBillingError as error:
                     results[index] = error
                 if on_result is not None:
@@ -213,16 +252,17 @@ class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
             await asyncio.gather(*(worker(pools[i % len(pools)]) for i in range(workers)))
         return [result for result in results if result is not None]
 
-    async def _get_with(self, pool: httpcore.AsyncConnectionPool | None, account_id: str | None) -> CreditBalance:
+    async def _read(self, pool: httpcore.AsyncConnectionPool | None, account_id: str | None, call: Call[T]) -> T:
         from ._transport import async_performer, drive_async  # noqa: PLC0415  # see the note at P
 
-        account, key, flow = self._prepare(account_id)
+        account, key, flow = self._prepare(account_id, call)
         sleep = self._sleep or asyncio.sleep
 
-        def read() -> Awaitable[CreditBalance]:
+        def read() -> Awaitable[T]:
             return drive_async(flow, async_performer(pool or self._connections(), account, sleep))
 
-        return await self._cache.get_async(key, self.cache_ttl_s, read)
+        cache: SingleFlightCache[T] = self._cache  # type: ignore[assignment]  # one cache, keyed by call too
+        return await cache.get_async(key, self.cache_ttl_s, read)
 
     @asynccontextmanager
     async def _fleet_pools(self, workers: int) -> AsyncIterator[list[httpcore.AsyncConnectionPool]]:

@@ -1,9 +1,9 @@
-"""One read of one account, as a generator of effects: the single code path of both clients.
+"""One read of one endpoint of one account, as a generator of effects: the single code path of both clients.
 
 The generator yields :class:`Send` (do this HTTP request, send me back a :class:`Response`
 or the :class:`APIError` it failed with) and :class:`Sleep` (wait, send me back ``None``),
-and returns the :class:`CreditBalance`. The sync and async clients are thin drivers that
-perform those effects with ``httpx.Client``/``time.sleep`` or ``httpx.AsyncClient``/``asyncio.sleep``.
+and returns the endpoint's model (a :class:`CreditBalance`, :class:`UsageHistory` or
+:class:`SpendingLimit`). The sync and async clients are thin drivers that perform those effects.
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from typing import TypeAlias, TypeVar
 
 from ._exceptions import APIError
-from ._models import CreditBalance
 from ._pacing import RequestPacer
 from ._protocol import Request, parse_response
+from ._results import ResultReader
 from ._retry import RetryPolicy, Timeout, paced_out
 
-__all__ = ["Effect", "EffectResult", "Flow", "Response", "Send", "Sleep", "read_balance"]
+__all__ = ["Effect", "EffectResult", "Flow", "Response", "Send", "Sleep", "read_endpoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +50,25 @@ class Response:
     body: bytes
 
 
+T = TypeVar("T")
 Effect = Send | Sleep
 EffectResult = Response | APIError | None
 """What a driver sends back: a Response or the APIError a Send failed with; None after a Sleep."""
-Flow = Generator[Effect, EffectResult, CreditBalance]
+Flow: TypeAlias = Generator[Effect, EffectResult, T]
 
 
-def read_balance(
+def read_endpoint(
     request: Request,
     account_id: str,
     *,
+    read: ResultReader[T],
     timeout: Timeout,
     retry: RetryPolicy,
     clock: Callable[[], float],
     rng: random.Random,
     pacer: RequestPacer,
-) -> Flow:
-    """Read one balance with pacing, retries and one overall deadline (``timeout.total_s``)."""
+) -> Flow[T]:
+    """Read one endpoint (its result made into a model by ``read``) with pacing, retries and one deadline."""
     deadline = clock() + timeout.total_s
     for attempt in range(1, retry.max_attempts + 1):
         remaining = deadline - clock()
@@ -80,7 +83,7 @@ def read_balance(
             if not isinstance(outcome, Response):
                 raise outcome or AssertionError("the driver answers Send with a Response or an APIError")
             pacer.note_response(outcome.headers, clock())
-            return parse_response(outcome.status, outcome.headers, outcome.body, account_id)
+            return parse_response(outcome.status, outcome.headers, outcome.body, account_id, read=read)
         except APIError as error:
             yield Sleep(retry.delay_before_retry(error, attempt, deadline - clock(), rng))
     raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover

@@ -14,9 +14,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from ._money import cents_to_usd
+from ._money import cents_to_usd, usage_value_to_usd
 
-__all__ = ["CreditBalance", "PaymentMethod", "TopupConfig"]
+__all__ = ["CreditBalance", "PaymentMethod", "SpendingLimit", "TopupConfig", "UsageBucket", "UsageHistory"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,58 @@ class CreditBalance:
     def is_below(self, floor_usd: Decimal) -> bool:
         """Whether the balance is strictly below ``floor_usd`` US dollars (exact: $50.00 is not below $50)."""
         return self.balance_usd < floor_usd
+
+
+@dataclass(frozen=True, slots=True)
+class UsageBucket:
+    """AI Gateway usage cost of one hour or day: ``start`` to ``end`` (aware UTC datetimes).
+
+    ``aggregated_value`` is the number as Cloudflare returned it; ``spend_usd`` the same in US dollars.
+    A bucket whose ``end`` is in the future is still accumulating.
+    """
+
+    start: datetime
+    end: datetime
+    aggregated_value: Decimal
+    id: str | None = None
+
+    @property
+    def spend_usd(self) -> Decimal:
+        """The usage cost of this bucket in US dollars (exact)."""
+        return usage_value_to_usd(self.aggregated_value)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageHistory:
+    """An account's AI Gateway usage cost over time, buckets in time order."""
+
+    account_id: str
+    buckets: tuple[UsageBucket, ...] = ()
+
+    @property
+    def total_usd(self) -> Decimal:
+        """The usage cost of every bucket, in US dollars."""
+        return sum((bucket.spend_usd for bucket in self.buckets), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class SpendingLimit:
+    """The account-level cap on AI Gateway spend.
+
+    ``amount`` is in US cents as returned (``None`` when unset); ``duration`` is ``daily``, ``weekly`` or
+    ``monthly`` and ``strategy`` ``fixed`` or ``sliding``, as Cloudflare words them (other words are kept).
+    """
+
+    account_id: str
+    enabled: bool
+    amount: Decimal | None = None
+    duration: str | None = None
+    strategy: str | None = None
+
+    @property
+    def amount_usd(self) -> Decimal | None:
+        """The cap in US dollars."""
+        return None if self.amount is None else cents_to_usd(self.amount)
 
 
 def _rebuild(values: dict[str, Any]) -> CreditBalance:

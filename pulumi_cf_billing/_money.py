@@ -1,9 +1,10 @@
-"""Money: the one place where Cloudflare's US cents become US dollars, and where amounts are bounded.
+"""Money: the one place where Cloudflare's amounts become US dollars, and where amounts are bounded.
 
-Cloudflare's AI Gateway billing API counts money in US cents, fractional cents included (usage is
-metered finely). People type and read dollars. Every conversion between the two goes through this
-module, in exact decimal arithmetic, so a floor of ``$50`` is compared with a balance of
-``4999.99999999999999999999999999`` cents without any rounding.
+Cloudflare's AI Gateway billing API counts the balance, top-up and spending-limit amounts in US
+cents, fractional cents included (usage is metered finely); its usage history reports cost in US
+dollars (see ``shared/reference/credit-balance-endpoint.md``). People type and read dollars. Every
+conversion goes through this module, in exact decimal arithmetic, so a floor of ``$50`` is compared
+with a balance of ``4999.99999999999999999999999999`` cents without any rounding.
 
 Exactness has a price only for absurd input, so amounts are bounded: at most :data:`MAX_USD`
 dollars in size and :data:`MAX_DECIMAL_PLACES` digits after the point. Inside those bounds every
@@ -27,6 +28,7 @@ __all__ = [
     "cents_to_usd",
     "format_usd",
     "parse_usd",
+    "usage_value_to_usd",
 ]
 
 CENTS_PER_USD = Decimal(100)
@@ -54,8 +56,21 @@ def bounded_amount(value: Decimal, *, max_abs: Decimal) -> Decimal | None:
 
 
 def cents_to_usd(cents: Decimal) -> Decimal:
-    """Convert a bounded amount in US cents to exact US dollars (``4999.5`` -> ``49.995``)."""
+    """Convert a bounded amount in US cents to exact US dollars (``4999.5`` -> ``49.995``).
+
+    For the credit balance, the top-up ``amount`` and ``threshold`` and the spending limit's ``amount``:
+    Cloudflare's write endpoints take them "in cents" (top-up min 1000, threshold min 500, limit min 100).
+    """
     return MONEY_CONTEXT.divide(cents, CENTS_PER_USD)
+
+
+def usage_value_to_usd(aggregated_value: Decimal) -> Decimal:
+    """A usage-history ``aggregated_value`` in US dollars: already dollars, unchanged.
+
+    Cloudflare's reference for ``GET .../ai-gateway/billing/usage-history``: "Retrieve AI Gateway
+    usage cost, in US dollars, aggregated by hour or day". Unlike the balance, not cents.
+    """
+    return aggregated_value
 
 
 def parse_usd(value: object, *, what: str = "amount") -> Decimal:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from ._config import ACCOUNT_ID_HINT, ENV_BASE_URL
 from ._credentials import Credentials
@@ -26,18 +26,18 @@ from ._exceptions import (
     RateLimitedError,
     ServerError,
 )
-from ._models import CreditBalance, PaymentMethod, TopupConfig
-from ._money import MAX_USD, bounded_amount
 from ._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
+from ._results import CREDIT_BALANCE, ResultProblem, ResultReader, read_credit_balance
 from ._text import SERVER_TEXT_LIMIT, clean
 from ._version import __version__
+
+T = TypeVar("T")
 
 __all__ = [
     "Request",
     "build_request",
     "malformed_response",
     "parse_response",
-    "result_to_wire",
     "retry_after_seconds",
 ]
 
@@ -46,10 +46,6 @@ AUTHENTICATION_CODES = frozenset({1000, 6003, 6111, 9103, 9106, 9109})
 PERMISSION_CODES = frozenset({10000})
 NOT_FOUND_CODES = frozenset({7000, 7003})
 
-MAX_CENTS = MAX_USD * 100
-"""The largest money amount accepted on the wire, in US cents; beyond it a response is malformed."""
-MAX_EPOCH_MS = 253402300799999
-"""The last millisecond of the year 9999: later timestamps are malformed."""
 MAX_RETRY_AFTER_S = 86400.0
 """A server's backoff hint is believed up to a day; a longer one is read as a day."""
 _RATE_LIMIT_ADVICE = (
@@ -70,16 +66,22 @@ class Request:
         return f"Request({self.method} {self.url}, headers=[secure])"
 
 
-def build_request(account_id: str, credentials: Credentials, base_url: str) -> Request:
-    """The GET request for one account's credit balance (``account_id`` already validated)."""
+def build_request(
+    account_id: str,
+    credentials: Credentials,
+    base_url: str,
+    endpoint: str = CREDIT_BALANCE,
+    query: Mapping[str, str] | None = None,
+) -> Request:
+    """The GET request for one of an account's billing endpoints (``account_id`` already validated)."""
     headers = {
         "Accept": "application/json",
         "Accept-Encoding": "gzip",
         "User-Agent": f"pulumi-cf-billing/{__version__}",
     }
     headers.update(credentials.headers())
-    url = f"{base_url}/accounts/{account_id}/ai-gateway/billing/credit-balance"
-    return Request("GET", url, headers)
+    url = f"{base_url}/accounts/{account_id}/ai-gateway/billing/{endpoint}"
+    return Request("GET", f"{url}?{urlencode(query)}" if query else url, headers)
 
 
 def parse_response(
@@ -89,18 +91,22 @@ def parse_response(
     account_id: str,
     *,
     now: float | None = None,
-) -> CreditBalance:
-    """Decipher one response: a :class:`CreditBalance`, or raise the matching :class:`APIError`.
+    read: ResultReader[T] = read_credit_balance,  # type: ignore[assignment]  # the default reads a CreditBalance
+) -> T:
+    """Decipher one response: what ``read`` makes of its ``result`` (a :class:`CreditBalance` by default),
+    or raise the matching :class:`APIError`.
 
-    ``headers`` must look names up case-insensitively (``httpx.Headers`` does). ``now`` is the
-    wall-clock time in epoch seconds, used only for an HTTP-date ``Retry-After`` when the
-    response has no ``Date`` header.
+    ``headers`` must look names up by lower-case name. ``now`` is the wall-clock time in epoch
+    seconds, used only for an HTTP-date ``Retry-After`` when the response has no ``Date`` header.
     """
     payload = _decode_json(body)
     if not 200 <= status < 300:
         raise _error_for(status, headers, payload, account_id, now)
     envelope = _require_envelope(payload, status, headers, account_id)
-    return _parse_result(envelope["result"], account_id, status, headers)
+    try:
+        return read(envelope["result"], account_id)
+    except ResultProblem as problem:
+        raise _malformed(str(problem), status, headers, account_id) from None
 
 
 def _decode_json(body: bytes) -> Any:
@@ -129,74 +135,6 @@ def _require_envelope(payload: Any, status: int, headers: Mapping[str, str], acc
     if not isinstance(payload.get("result"), dict):
         raise _malformed("a success envelope with no result object", status, headers, account_id)
     return payload
-
-
-def _parse_result(result: dict[str, Any], account_id: str, status: int, headers: Mapping[str, str]) -> CreditBalance:
-    def number(value: Any, what: str, limit: Decimal = MAX_CENTS) -> Decimal | None:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            return None
-        bounded = bounded_amount(Decimal(value), max_abs=limit)
-        if bounded is None:
-            raise _malformed(f"a result whose {what} is out of range", status, headers, account_id)
-        return bounded
-
-    balance = number(result.get("balance"), "balance")
-    if balance is None:
-        raise _malformed("a result without a numeric balance", status, headers, account_id)
-    payment = result.get("payment_method")
-    topup = result.get("topup_config")
-    topup = topup if isinstance(topup, dict) else {}
-    last_failed_at = number(topup.get("lastFailedAt"), "topup_config.lastFailedAt", Decimal(MAX_EPOCH_MS))
-    return CreditBalance(
-        account_id=account_id,
-        balance=balance,
-        has_default_payment_method=_bool(result.get("has_default_payment_method")),
-        payment_method=(
-            PaymentMethod(brand=_str(payment.get("brand")), last4=_str(payment.get("last4")))
-            if isinstance(payment, dict)
-            else None
-        ),
-        topup_config=TopupConfig(
-            amount=number(topup.get("amount"), "topup_config.amount"),
-            threshold=number(topup.get("threshold"), "topup_config.threshold"),
-            disabled_reason=_str(topup.get("disabledReason")),
-            error=_str(topup.get("error")),
-            last_failed_at=None if last_failed_at is None or last_failed_at < 0 else last_failed_at,
-        ),
-        first_topup_success=_bool(result.get("first_topup_success")),
-        raw=MappingProxyType(result),
-    )
-
-
-def result_to_wire(balance: CreditBalance) -> dict[str, Any]:
-    """The ``result`` object Cloudflare would send for ``balance``: the known fields only, amounts as ``Decimal``.
-
-    :func:`parse_response` reads it back to an equal :class:`CreditBalance`; fields this library
-    does not know are left out, so nothing a server reflected travels further.
-    """
-    topup = balance.topup_config
-    payment = balance.payment_method
-    return {
-        "balance": balance.balance,
-        "has_default_payment_method": balance.has_default_payment_method,
-        "payment_method": None if payment is None else {"brand": payment.brand, "last4": payment.last4},
-        "topup_config": {
-            "amount": topup.amount,
-            "threshold": topup.threshold,
-            "disabledReason": topup.disabled_reason,
-            "error": topup.error,
-            "lastFailedAt": topup.last_failed_at,
-        },
-        "first_topup_success": balance.first_topup_success,
-    }
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _errors_of(payload: Any) -> tuple[list[int], list[str]]:

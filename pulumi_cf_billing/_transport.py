@@ -17,7 +17,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpcore
@@ -27,7 +27,6 @@ from ._body import BodyProblem, BoundedBody
 from ._config import is_loopback
 from ._exceptions import ConfigurationError, TransportError
 from ._flow import Effect, EffectResult, Flow, Response, Send, Sleep
-from ._models import CreditBalance
 from ._protocol import malformed_response
 from ._text import clean
 
@@ -43,6 +42,8 @@ __all__ = [
     "proxy_for",
     "tls_context",
 ]
+
+T = TypeVar("T")
 
 HTTPCORE_FAILURES: tuple[type[Exception], ...] = (
     httpcore.TimeoutException,
@@ -374,7 +375,7 @@ def async_performer(
     return perform
 
 
-def drive(flow: Flow, perform: Callable[[Effect], EffectResult]) -> CreditBalance:
+def drive(flow: Flow[T], perform: Callable[[Effect], EffectResult]) -> T:
     """Run ``flow`` to completion, performing each effect synchronously."""
     try:
         effect = next(flow)
@@ -384,7 +385,7 @@ def drive(flow: Flow, perform: Callable[[Effect], EffectResult]) -> CreditBalanc
         return done.value  # type: ignore[no-any-return]
 
 
-async def drive_async(flow: Flow, perform: Callable[[Effect], Awaitable[EffectResult]]) -> CreditBalance:
+async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[EffectResult]]) -> T:
     """Run ``flow`` to completion, awaiting each effect."""
     try:
         effect = next(flow)

@@ -41,8 +41,9 @@ from pulumi_cf_billing._cache import SingleFlightCache
 from pulumi_cf_billing._models import TopupConfig
 from pulumi_cf_billing._money import format_usd
 from pulumi_cf_billing._pacing import CLOUDFLARE_WINDOW_S, RequestPacer
-from pulumi_cf_billing._protocol import parse_response, result_to_wire
+from pulumi_cf_billing._protocol import parse_response
 from pulumi_cf_billing._pulumi._guard_provider import judge_reading
+from pulumi_cf_billing._results import credit_balance_to_wire
 from pulumi_cf_billing._serialize import exact_json
 from pulumi_cf_billing._verdict import breach_message, judge
 from pulumi_cf_billing.cli import ExitCode, main
@@ -391,7 +392,7 @@ def test_hooks_make_cli_retries_deterministic(
 
 def test_runway_is_recomputed_from_the_baseline_while_the_balance_is_unchanged() -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC)
-    reading = {"result": exact_json(result_to_wire(CreditBalance(ACCOUNT, Decimal(6000))))}
+    reading = {"result": exact_json(credit_balance_to_wire(CreditBalance(ACCOUNT, Decimal(6000))))}
     news = {"account_id": ACCOUNT, "floor_usd": 10, "min_runway_days": 3, "observed": reading}
     # Day 1: $100 at day 0 fell to $60, so $40 a day: the $10 floor was 1.25 days away.
     first, _ = judge_reading({**news, "min_runway_days": None}, {}, now=start)

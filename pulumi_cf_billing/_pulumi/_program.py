@@ -20,17 +20,17 @@ from .._cache import SingleFlightCache
 from .._client import CreditBalanceClient
 from .._exceptions import CloudflareBillingError
 from .._models import CreditBalance
-from .._protocol import result_to_wire
+from .._results import credit_balance_to_wire
 from .._serialize import exact_json
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config, settings_for
 
 __all__ = ["forget_runs", "read_in_program", "reading_for_guard"]
 
-_RUN_CACHES: weakref.WeakKeyDictionary[Any, SingleFlightCache[CreditBalance]] = weakref.WeakKeyDictionary()
+_RUN_CACHES: weakref.WeakKeyDictionary[Any, SingleFlightCache[object]] = weakref.WeakKeyDictionary()
 _RUN_CACHES_LOCK = threading.Lock()
 
 
-def _run_cache() -> SingleFlightCache[CreditBalance]:
+def _run_cache() -> SingleFlightCache[object]:
     """The cache of this program run, keyed by the run's root stack resource (a fresh one without a run)."""
     root = pulumi.runtime.get_root_resource()
     if root is None:
@@ -82,4 +82,4 @@ def reading_for_guard(account_id: str | None, namespace: str = CREDENTIALS_NAMES
         balance = read_in_program(account_id, namespace=namespace)
     except CloudflareBillingError as error:
         return {"error": error.message}
-    return {"result": exact_json(result_to_wire(balance))}
+    return {"result": exact_json(credit_balance_to_wire(balance))}

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from .._config import validate_account_id
 from .._exceptions import InvalidAccountIdError
 from .._money import bounded_amount, parse_usd
-from .._protocol import MAX_CENTS
+from .._results import MAX_CENTS
 from .._text import shown
 
 __all__ = ["account_balance", "floor_usd", "port_number", "positive_int", "positive_seconds"]
