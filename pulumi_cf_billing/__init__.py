@@ -25,7 +25,7 @@ from ._exceptions import (
     ServerError,
     TransportError,
 )
-from ._models import CreditBalance, PaymentMethod, TopupConfig
+from ._models import CreditBalance, PaymentMethod, SpendingLimit, TopupConfig, UsageBucket, UsageHistory
 from ._money import cents_to_usd, format_usd
 from ._retry import RetryPolicy, Timeout
 from ._version import __version__
@@ -67,9 +67,12 @@ __all__ = [
     "RateLimitedError",
     "RetryPolicy",
     "ServerError",
+    "SpendingLimit",
     "Timeout",
     "TopupConfig",
     "TransportError",
+    "UsageBucket",
+    "UsageHistory",
     "__version__",
     "cents_to_usd",
     "format_usd",

@@ -142,8 +142,9 @@ def test_public_api_is_pinned() -> None:
         "CreditBalanceClient", "CreditBalanceGuard", "Credentials", "DeadlineExceededError",
         "GetCreditBalancePaymentMethodResult", "GetCreditBalanceResult", "GetCreditBalanceTopupConfigResult",
         "InvalidAccountIdError", "MalformedResponseError", "MissingCredentialsError", "PaymentMethod",
-        "PermissionDeniedError", "RateLimitedError", "RetryPolicy", "ServerError", "Timeout", "TopupConfig",
-        "TransportError", "__version__", "cents_to_usd", "format_usd", "get_credit_balance",
+        "PermissionDeniedError", "RateLimitedError", "RetryPolicy", "ServerError", "SpendingLimit", "Timeout",
+        "TopupConfig", "TransportError", "UsageBucket", "UsageHistory", "__version__", "cents_to_usd", "format_usd",
+        "get_credit_balance",
         "get_credit_balance_output", "require_credit_balance",
     }  # fmt: skip
     missing = [name for name in pulumi_cf_billing.__all__ if not hasattr(pulumi_cf_billing, name)]

@@ -34,9 +34,13 @@ def _wire_number(value: Money | None) -> Money | int | None:
 class FakeAccount:
     """One account's billing state, served as the endpoint's ``result``; change it at any time.
 
-    Money is in US cents (fractional cents allowed); ``last_failed_at_ms`` is epoch milliseconds.
-    ``first_topup_success=None`` leaves that optional field out of the response. ``extra_fields``
-    are merged into ``result`` last, so they can add new fields or override the standard ones.
+    Money is in US cents (fractional cents allowed), as on the balance endpoint's wire, except
+    ``spend_usd_per_day``: the usage cost of each whole UTC day in US dollars, the unit of the
+    usage-history endpoint. ``spending_limit`` is the cap's config as the spending-limit endpoint
+    sends it (``{"amount": <US cents>, "duration": "monthly", "strategy": "fixed"}``), ``None`` for
+    no limit. ``last_failed_at_ms`` is epoch milliseconds. ``first_topup_success=None`` leaves that
+    optional field out of the response. ``extra_fields`` are merged into ``result`` last, so they
+    can add new fields or override the standard ones.
     """
 
     account_id: str
@@ -50,6 +54,8 @@ class FakeAccount:
     last_failed_at_ms: int | None = None
     first_topup_success: bool | None = True
     extra_fields: dict[str, Any] = field(default_factory=dict)
+    spend_usd_per_day: Money = 0
+    spending_limit: dict[str, Any] | None = None
 
     def result(self) -> dict[str, Any]:
         """The ``result`` object Cloudflare would send for this account."""

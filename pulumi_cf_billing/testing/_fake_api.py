@@ -19,6 +19,7 @@ import math
 import re
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,23 +28,28 @@ from typing import Any
 
 from .._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
 from ._accounts import PAYMENT_METHOD_DEFAULT, DefaultPaymentMethod, FakeAccount, Money, default_payment_method
-from ._faults import RATE_LIMITED, CannedResponse, Fault, Reply, error_response, json_response
+from ._faults import (
+    BAD_AUTH_HEADER,
+    INVALID_TOKEN,
+    METHOD_NOT_ALLOWED,
+    MISSING_AUTH,
+    NO_ROUTE,
+    NOT_GRANTED,
+    RATE_LIMITED_RESPONSE,
+    UNKNOWN_GLOBAL_KEY,
+    CannedResponse,
+    Fault,
+    Reply,
+    error_response,
+    no_such_account,
+    success,
+)
 from ._rate_limit import SlidingWindow
 from ._server import AuthKind, FakeServer, RequestCredentials, ServerHooks
+from ._usage import QueryProblem, spending_limit_result, usage_result
 
-_ROUTE = re.compile(r"/client/v4/accounts/([^/]+)/ai-gateway/billing/credit-balance")
+_ROUTE = re.compile(r"/client/v4/accounts/([^/]+)/ai-gateway/billing/(credit-balance|usage-history|spending-limit)")
 _ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
-
-_NO_ROUTE = error_response(404, (7000, "No route for that URI"))
-_METHOD_NOT_ALLOWED = error_response(405, (10405, "Method not allowed"))
-_MISSING_AUTH = error_response(400, (9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers"))
-_BAD_AUTH_HEADER = error_response(
-    400, (6003, "Invalid request headers"), (6111, "Invalid format for Authorization header")
-)
-_INVALID_TOKEN = error_response(401, (9109, "Invalid access token"))
-_UNKNOWN_GLOBAL_KEY = error_response(403, (9103, "Unknown X-Auth-Key or X-Auth-Email"))
-_NOT_GRANTED = error_response(403, (10000, "Authentication error"))
-_RATE_LIMITED = error_response(429, RATE_LIMITED)
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,15 @@ class RecordedRequest:
     """One request the fake received. The credential itself is never stored, only its kind.
 
     ``path`` includes any query string; ``account_id`` is the path's account segment when the
-    path is the credit-balance route (well-formed or not), else ``None``.
+    path is one of the billing routes (well-formed or not), else ``None``; ``endpoint`` is that
+    route's last segment (``credit-balance``, ``usage-history`` or ``spending-limit``).
     """
 
     method: str
     path: str
     account_id: str | None
     auth_kind: AuthKind
+    endpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,28 +82,9 @@ class _Injection:
     remaining: int | None  # None: until cleared
 
 
-def _route_account(path: str) -> str | None:
+def _route(path: str) -> tuple[str | None, str | None]:
     match = _ROUTE.fullmatch(path.partition("?")[0])
-    return match.group(1) if match else None
-
-
-def _no_such_account(account_id: str) -> CannedResponse:
-    message = (
-        f"Could not route to /accounts/{account_id}/ai-gateway/billing/credit-balance, "
-        "perhaps your object identifier is invalid?"
-    )
-    return error_response(404, (7003, message))
-
-
-def _success(account: FakeAccount) -> CannedResponse:
-    payload = {
-        "success": True,
-        "errors": [],
-        "messages": [],
-        "result": account.result(),
-        "result_info": {"has_more": False, "page": 1, "per_page": 1, "total_count": 1},
-    }
-    return json_response(200, payload)
+    return (match.group(1), match.group(2)) if match else (None, None)
 
 
 def _scope(accounts: Iterable[str] | None) -> frozenset[str] | None:
@@ -106,7 +95,10 @@ def _scope(accounts: Iterable[str] | None) -> frozenset[str] | None:
 
 
 class FakeCloudflareAPI:
-    """A fake of Cloudflare's credit-balance endpoint, served over real sockets on loopback.
+    """A fake of Cloudflare's AI Gateway billing endpoints, served over real sockets on loopback.
+
+    It answers ``credit-balance``, ``usage-history`` (``value_grouping_window`` required, ``start_time``
+    and ``end_time`` in epoch milliseconds) and ``spending-limit`` for its accounts.
 
     Start it (``start()`` or ``with``), add accounts and credentials, point a client at
     :attr:`base_url`. It begins empty: no accounts, no credentials, so every request is refused
@@ -195,8 +187,10 @@ class FakeCloudflareAPI:
         last_failed_at_ms: int | None = None,
         first_topup_success: bool | None = True,
         extra_fields: Mapping[str, Any] | None = None,
+        spend_usd_per_day: Money = 0,
+        spending_limit: Mapping[str, Any] | None = None,
     ) -> FakeAccount:
-        """Add (or replace) an account and return its mutable state. Money in US cents.
+        """Add (or replace) an account and return its mutable state. Money in US cents, but usage in US dollars.
 
         ``payment_method`` defaults to ``{"brand": "visa", "last4": "4242"}``; ``None`` means the
         account has none (``"payment_method": null``). Raises ``ValueError`` unless ``account_id``
@@ -218,6 +212,8 @@ class FakeCloudflareAPI:
             last_failed_at_ms,
             first_topup_success,
             dict(extra_fields or {}),
+            spend_usd_per_day,
+            None if spending_limit is None else dict(spending_limit),
         )
         with self._lock:
             self._accounts[account_id] = account
@@ -293,13 +289,18 @@ class FakeCloudflareAPI:
         with self._lock:
             return list(self._requests)
 
-    def request_count(self, account_id: str | None = None) -> int:
-        """How many requests reached the credit-balance route (any method, any outcome).
+    def request_count(self, account_id: str | None = None, endpoint: str | None = None) -> int:
+        """How many requests reached the billing routes (any method, any outcome).
 
-        Only those for ``account_id`` when given, else for every account.
+        Only those for ``account_id`` and ``endpoint`` (``credit-balance``, ``usage-history``,
+        ``spending-limit``) when given, else for every account and endpoint.
         """
         with self._lock:
-            return sum(1 for r in self._requests if r.account_id is not None and account_id in (None, r.account_id))
+            return sum(
+                1
+                for r in self._requests
+                if r.account_id is not None and account_id in (None, r.account_id) and endpoint in (None, r.endpoint)
+            )
 
     def wait_for_requests(self, count: int, timeout_s: float = 5.0) -> bool:
         """Block until ``request_count()`` reaches ``count``; ``False`` if ``timeout_s`` passed first.
@@ -328,57 +329,65 @@ class FakeCloudflareAPI:
     def _handle(self, method: str, path: str, credentials: RequestCredentials) -> Reply:
         """Decide the answer to one request, checking in Cloudflare's order."""
         with self._lock:
-            account_id = _route_account(path)
-            self._requests.append(RecordedRequest(method, path, account_id, credentials.kind))
+            account_id, endpoint = _route(path)
+            self._requests.append(RecordedRequest(method, path, account_id, credentials.kind, endpoint))
             self._request_seen.notify_all()
-            if account_id is None:
-                return Reply(_NO_ROUTE)
+            if account_id is None or endpoint is None:
+                return Reply(NO_ROUTE)
             if method != "GET":
-                return Reply(_METHOD_NOT_ALLOWED)
+                return Reply(METHOD_NOT_ALLOWED)
             grant = self._authenticate(credentials)
             if isinstance(grant, CannedResponse):
                 return Reply(grant)
-            return self._serve_granted(account_id, grant)
+            return self._serve_granted(account_id, endpoint, path.partition("?")[2], grant)
 
     def _authenticate(self, credentials: RequestCredentials) -> _Grant | CannedResponse:
         if credentials.authorization is not None:
             return self._authenticate_token(credentials.authorization)
         if credentials.auth_key is None or credentials.auth_email is None:
-            return _MISSING_AUTH
+            return MISSING_AUTH
         pair = (credentials.auth_email, credentials.auth_key)
         if pair not in self._global_keys:
-            return _UNKNOWN_GLOBAL_KEY
+            return UNKNOWN_GLOBAL_KEY
         return _Grant(("global_key", *pair), self._global_keys[pair])
 
     def _authenticate_token(self, authorization: str) -> _Grant | CannedResponse:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-            return _BAD_AUTH_HEADER
+            return BAD_AUTH_HEADER
         if token not in self._tokens:
-            return _INVALID_TOKEN
+            return INVALID_TOKEN
         return _Grant(("token", token), self._tokens[token])
 
-    def _serve_granted(self, account_id: str, grant: _Grant) -> Reply:
+    def _serve_granted(self, account_id: str, endpoint: str, query: str, grant: _Grant) -> Reply:
         # Cloudflare's limit is per user over all calls, so refused calls below still spend it.
         allowed, limit_headers = self._limiter.hit(grant.identity) if self._limiter else (True, ())
         if not allowed:
-            return Reply(_RATE_LIMITED.with_headers(limit_headers))
-        refusal = self._check_account(account_id, grant)
-        reply = Reply(refusal) if refusal else self._serve_account(account_id)
+            return Reply(RATE_LIMITED_RESPONSE.with_headers(limit_headers))
+        refusal = self._check_account(account_id, endpoint, grant)
+        reply = Reply(refusal) if refusal else self._serve_account(account_id, endpoint, query)
         return reply.with_headers(limit_headers)
 
-    def _check_account(self, account_id: str, grant: _Grant) -> CannedResponse | None:
+    def _check_account(self, account_id: str, endpoint: str, grant: _Grant) -> CannedResponse | None:
         if not _ACCOUNT_ID.fullmatch(account_id) or account_id not in self._accounts:
-            return _no_such_account(account_id)
+            return no_such_account(account_id, endpoint)
         if grant.accounts is not None and account_id not in grant.accounts:
-            return _NOT_GRANTED
+            return NOT_GRANTED
         return None
 
-    def _serve_account(self, account_id: str) -> Reply:
+    def _serve_account(self, account_id: str, endpoint: str, query: str) -> Reply:
         fault = self._next_fault(account_id)
         if fault is not None and fault.response is not None:
             return Reply(fault.response)
-        return Reply(_success(self._accounts[account_id]), fault)
+        account = self._accounts[account_id]
+        if endpoint == "spending-limit":
+            return Reply(success(spending_limit_result(account)), fault)
+        if endpoint == "usage-history":
+            try:
+                return Reply(success(usage_result(account, query, int(time.time() * 1000))), fault)
+            except QueryProblem as problem:
+                return Reply(error_response(400, (10001, str(problem))))
+        return Reply(success(account.result()), fault)
 
     def _next_fault(self, account_id: str) -> Fault | None:
         queue = self._faults.get(account_id)

@@ -79,6 +79,38 @@ def error_response(status: int, *errors: tuple[int, str], headers: Headers = ())
     return json_response(status, payload, headers)
 
 
+# The fake's own refusals, in the order it checks: route and method, credentials, rate limit, account.
+NO_ROUTE = error_response(404, (7000, "No route for that URI"))
+METHOD_NOT_ALLOWED = error_response(405, (10405, "Method not allowed"))
+MISSING_AUTH = error_response(400, (9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers"))
+BAD_AUTH_HEADER = error_response(
+    400, (6003, "Invalid request headers"), (6111, "Invalid format for Authorization header")
+)
+INVALID_TOKEN = error_response(401, (9109, "Invalid access token"))
+UNKNOWN_GLOBAL_KEY = error_response(403, (9103, "Unknown X-Auth-Key or X-Auth-Email"))
+NOT_GRANTED = error_response(403, (10000, "Authentication error"))
+RATE_LIMITED_RESPONSE = error_response(429, RATE_LIMITED)
+
+
+def no_such_account(account_id: str, endpoint: str) -> CannedResponse:
+    message = (
+        f"Could not route to /accounts/{account_id}/ai-gateway/billing/{endpoint}, "
+        "perhaps your object identifier is invalid?"
+    )
+    return error_response(404, (7003, message))
+
+
+def success(result: dict[str, Any]) -> CannedResponse:
+    payload = {
+        "success": True,
+        "errors": [],
+        "messages": [],
+        "result": result,
+        "result_info": {"has_more": False, "page": 1, "per_page": 1, "total_count": 1},
+    }
+    return json_response(200, payload)
+
+
 def _status_phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase

@@ -140,7 +140,7 @@ def test_keep_alive_serves_several_requests_on_one_connection(api: FakeCloudflar
     "path",
     [
         "/user/tokens/verify",
-        f"/accounts/{ACCOUNT}/ai-gateway/billing/usage-history",
+        f"/accounts/{ACCOUNT}/ai-gateway/billing/topup",
         f"/accounts/{ACCOUNT}/ai-gateway/billing/credit-balance/",
     ],
 )
@@ -293,11 +293,11 @@ def test_requests_are_counted_and_recorded(api: FakeCloudflareAPI, client: httpx
     assert api.request_count(ACCOUNT) == 4
     assert api.request_count(OTHER) == 1
     assert api.requests == [
-        RecordedRequest("GET", f"/client/v4{route()}", ACCOUNT, "token"),
-        RecordedRequest("GET", f"/client/v4{route(OTHER)}", OTHER, "token"),
-        RecordedRequest("GET", f"/client/v4{route()}", ACCOUNT, "none"),
-        RecordedRequest("GET", f"/client/v4{route()}", ACCOUNT, "global_key"),
-        RecordedRequest("POST", f"/client/v4{route()}", ACCOUNT, "token"),
+        RecordedRequest("GET", f"/client/v4{route()}", ACCOUNT, "token", "credit-balance"),
+        RecordedRequest("GET", f"/client/v4{route(OTHER)}", OTHER, "token", "credit-balance"),
+        RecordedRequest("GET", f"/client/v4{route()}", ACCOUNT, "none", "credit-balance"),
+        RecordedRequest("GET", f"/client/v4{route()}", ACCOUNT, "global_key", "credit-balance"),
+        RecordedRequest("POST", f"/client/v4{route()}", ACCOUNT, "token", "credit-balance"),
         RecordedRequest("GET", "/client/v4/nowhere?page=2", None, "token"),
     ]
     assert TOKEN not in repr(api.requests)
