@@ -34,7 +34,9 @@ __all__ = [
     "read_credit_balance",
     "read_spending_limit",
     "read_usage_history",
+    "spending_limit_to_wire",
     "usage_call",
+    "usage_history_to_wire",
 ]
 
 T = TypeVar("T")
@@ -199,3 +201,23 @@ def usage_call(window: str = "day", start: datetime | None = None, end: datetime
     query |= {"start_time": str(epoch_ms(start))} if start is not None else {}
     query |= {"end_time": str(epoch_ms(end))} if end is not None else {}
     return Call(USAGE_HISTORY, tuple(sorted(query.items())), read_usage_history)
+
+
+def usage_history_to_wire(usage: UsageHistory) -> dict[str, Any]:
+    """The ``result`` Cloudflare would send for ``usage`` (known fields, exact values, epoch milliseconds)."""
+    history = [
+        {
+            "id": bucket.id,
+            "aggregated_value": bucket.aggregated_value,
+            "start_time": epoch_ms(bucket.start),
+            "end_time": epoch_ms(bucket.end),
+        }
+        for bucket in usage.buckets
+    ]
+    return {"history": history}
+
+
+def spending_limit_to_wire(limit: SpendingLimit) -> dict[str, Any]:
+    """The ``result`` Cloudflare would send for ``limit`` (amount in US cents)."""
+    config = {"amount": limit.amount, "duration": limit.duration, "strategy": limit.strategy}
+    return {"enabled": limit.enabled, "config": config}

@@ -14,9 +14,17 @@ from decimal import Decimal
 from typing import Any
 
 from ._exceptions import APIError, CloudflareBillingError
-from ._models import CreditBalance, PaymentMethod, TopupConfig
+from ._models import CreditBalance, PaymentMethod, SpendingLimit, TopupConfig, UsageHistory
 
-__all__ = ["credit_balance_to_dict", "error_to_dict", "exact_json", "json_number", "outcome_to_dict"]
+__all__ = [
+    "credit_balance_to_dict",
+    "error_to_dict",
+    "exact_json",
+    "json_number",
+    "outcome_to_dict",
+    "spending_limit_to_dict",
+    "usage_history_to_dict",
+]
 
 
 def json_number(value: Decimal) -> int | float:
@@ -56,6 +64,29 @@ def credit_balance_to_dict(balance: CreditBalance) -> dict[str, Any]:
         "payment_method": _payment_method_to_dict(balance.payment_method),
         "topup_config": _topup_to_dict(balance.topup_config),
         "first_topup_success": balance.first_topup_success,
+    }
+
+
+def spending_limit_to_dict(limit: SpendingLimit) -> dict[str, Any]:
+    """A spending limit as JSON-ready data: ``amount`` in US cents as returned, ``amount_usd`` in dollars."""
+    return {
+        "enabled": limit.enabled,
+        "amount": _optional_number(limit.amount),
+        "amount_usd": _optional_number(limit.amount_usd),
+        "duration": limit.duration,
+        "strategy": limit.strategy,
+    }
+
+
+def usage_history_to_dict(usage: UsageHistory) -> dict[str, Any]:
+    """A usage history as JSON-ready data: buckets with ISO 8601 times and ``spend_usd`` in US dollars."""
+    return {
+        "account_id": usage.account_id,
+        "total_usd": json_number(usage.total_usd),
+        "buckets": [
+            {"start": b.start.isoformat(), "end": b.end.isoformat(), "spend_usd": json_number(b.spend_usd)}
+            for b in usage.buckets
+        ],
     }
 
 

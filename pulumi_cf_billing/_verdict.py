@@ -1,4 +1,5 @@
-"""Judging a balance against a floor: pure functions shared by the guard and ``require_credit_balance``.
+"""Judging a balance against a floor, a runway and a spending-limit rule: pure functions for the guard,
+``require_credit_balance`` and the CLI.
 
 Everything here is exact decimal arithmetic in US dollars; the message is one line a person can act on.
 """
@@ -6,23 +7,65 @@ Everything here is exact decimal arithmetic in US dollars; the message is one li
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from ._models import CreditBalance, TopupConfig
-from ._money import format_usd
+from ._models import CreditBalance, SpendingLimit, TopupConfig, UsageHistory
+from ._money import MONEY_CONTEXT, format_usd
 from ._text import SERVER_TEXT_LIMIT, clean
 
-__all__ = ["Runway", "breach_message", "describe_topup", "judge"]
+__all__ = [
+    "DEFAULT_RUNWAY_WINDOW_DAYS",
+    "Runway",
+    "breach_message",
+    "describe_topup",
+    "judge",
+    "measure_runway",
+    "runway_window",
+]
+
+DEFAULT_RUNWAY_WINDOW_DAYS = 7
+"""Complete UTC days of usage whose mean daily spend measures runway."""
 
 TOP_UP_ADVICE = "Top up in the Cloudflare dashboard (AI > AI Gateway > Credits) or lower the floor."
 
 
 @dataclass(frozen=True, slots=True)
 class Runway:
-    """Spend measured since the last top-up: ``spend_usd_per_day`` and ``days_until_floor`` (``None``: unknown)."""
+    """Spend measured from Cloudflare's usage history, and how long the balance lasts at that pace.
 
-    spend_usd_per_day: Decimal | None = None
-    days_until_floor: Decimal | None = None
+    ``spend_usd_per_day`` is the mean daily usage cost over the last ``window_days`` complete UTC days;
+    ``days_until_floor`` the days until the balance reaches the floor at that pace (``None`` when
+    nothing was spent, ``0`` when already under).
+    """
+
+    window_days: int
+    spend_usd_per_day: Decimal
+    days_until_floor: Decimal | None
+
+
+def runway_window(now: datetime, window_days: int = DEFAULT_RUNWAY_WINDOW_DAYS) -> tuple[datetime, datetime]:
+    """The last ``window_days`` complete UTC days before ``now``: from midnight to midnight, UTC."""
+    end = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return end - timedelta(days=window_days), end
+
+
+def measure_runway(
+    balance_usd: Decimal,
+    floor_usd: Decimal,
+    usage: UsageHistory,
+    now: datetime,
+    window_days: int = DEFAULT_RUNWAY_WINDOW_DAYS,
+) -> Runway:
+    """Runway from measured spend: buckets wholly inside :func:`runway_window` count, the running day does not."""
+    start, end = runway_window(now, window_days)
+    spent = sum((b.spend_usd for b in usage.buckets if start <= b.start and b.end <= end), Decimal(0))
+    per_day = MONEY_CONTEXT.divide(spent, Decimal(window_days))
+    if per_day <= 0:
+        return Runway(window_days, Decimal(0), None)
+    headroom = MONEY_CONTEXT.subtract(balance_usd, floor_usd)
+    days = Decimal(0) if headroom <= 0 else MONEY_CONTEXT.divide(headroom, per_day)
+    return Runway(window_days, per_day, days)
 
 
 def describe_topup(topup: TopupConfig) -> str:
@@ -45,6 +88,8 @@ def judge(
     require_auto_topup: bool = False,
     min_runway_days: Decimal | None = None,
     runway: Runway | None = None,
+    require_spending_limit: bool = False,
+    spending_limit: SpendingLimit | None = None,
 ) -> list[str]:
     """The problems with ``balance``, most urgent first; empty when the deploy may go ahead."""
     problems: list[str] = []
@@ -53,9 +98,15 @@ def judge(
     if require_auto_topup and not _topup_covers(balance.topup_config, floor_usd):
         problems.append("auto top-up must be on with a threshold at or above the floor")
     days = runway.days_until_floor if runway is not None else None
-    if min_runway_days is not None and days is not None and days < min_runway_days:
+    if min_runway_days is not None and runway is not None and days is not None and days < min_runway_days:
+        pace = f"{format_usd(runway.spend_usd_per_day.quantize(Decimal('0.01')))} a day"
         required = f"{min_runway_days.normalize():f}"
-        problems.append(f"at the current spend the floor is {days:.1f} days away, under the {required} required")
+        problems.append(
+            f"at {pace} (the mean of the last {runway.window_days} days) the floor is {days:.1f} days away, "
+            f"under the {required} required"
+        )
+    if require_spending_limit and (spending_limit is None or not spending_limit.enabled):
+        problems.append("an account spending limit must be enabled (AI > AI Gateway > Spending limit)")
     return problems
 
 
@@ -78,20 +129,3 @@ def breach_message(subject: str, balance: CreditBalance, floor_usd: Decimal, pro
         f"{subject}: AI Gateway credits of account {balance.account_id} are not enough to deploy: "
         f"{'; '.join(problems)} ({', '.join(facts)}). {TOP_UP_ADVICE}"
     )
-
-
-def measure_runway(
-    balance_usd: Decimal,
-    floor_usd: Decimal,
-    baseline_usd: Decimal,
-    days_since_baseline: Decimal,
-) -> Runway:
-    """Spend per day since the baseline (the first balance seen after the last top-up), and days until the floor.
-
-    No spend measured (no time passed, or no drop) gives an unknown runway rather than a guess.
-    """
-    spent = baseline_usd - balance_usd
-    if days_since_baseline <= 0 or spent <= 0:
-        return Runway()
-    per_day = spent / days_since_baseline
-    return Runway(spend_usd_per_day=per_day, days_until_floor=max(Decimal(0), balance_usd - floor_usd) / per_day)

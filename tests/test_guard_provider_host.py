@@ -183,13 +183,7 @@ def guard(**overrides: Any) -> dict[str, Any]:
     return {key: value for key, value in (inputs | overrides).items() if value is not None}
 
 
-def earlier(state: dict[str, Any], ago: timedelta) -> dict[str, Any]:
-    """``state`` as a run ``ago`` earlier would have left it."""
-    shifted = {key: _iso(datetime.fromisoformat(state[key]) - ago) for key in ("changed_at", "baseline_at")}
-    return state | shifted
-
-
-def observation(balance_usd: float, baseline_usd: float, baseline_at: datetime, **inputs: Any) -> dict[str, Any]:
+def observation(balance_usd: float, **inputs: Any) -> dict[str, Any]:
     """What an earlier check recorded, as the engine hands it back in ``olds``."""
     return guard(**inputs) | {
         "balance": balance_usd * 100,
@@ -198,9 +192,6 @@ def observation(balance_usd: float, baseline_usd: float, baseline_at: datetime, 
         "payment_method": {"brand": "visa", "last4": "4242"},
         "topup_config": {"amount": 2000, "threshold": 1000, "amount_usd": 20, "threshold_usd": 10},
         "first_topup_success": True,
-        "changed_at": _iso(baseline_at),
-        "baseline_balance_usd": baseline_usd,
-        "baseline_at": _iso(baseline_at),
         "status": "ok",
         "message": "an earlier message",
     }
@@ -245,7 +236,6 @@ def test_above_the_floor_check_returns_the_inputs_and_the_observation(
     inputs, failures = start_host().check(guard(floor_usd="$40"))
 
     assert failures == []
-    observed = {key: inputs.pop(key) for key in ("changed_at", "baseline_at")}
     assert inputs == guard(floor_usd="$40") | {
         "balance": 4999,
         "balance_usd": 49.99,
@@ -253,13 +243,10 @@ def test_above_the_floor_check_returns_the_inputs_and_the_observation(
         "payment_method": {"brand": "visa", "last4": "4242"},
         "topup_config": {"amount": 2000, "threshold": 1000, "amount_usd": 20, "threshold_usd": 10},
         "first_topup_success": True,
-        "baseline_balance_usd": 49.99,
         "status": "ok",
         "message": "balance $49.99 is at or above the floor $40.00",
-    }  # spend_usd_per_day and days_until_floor are unknown (None) at first sight, so left out
-    assert_recent(observed["changed_at"])
-    assert observed["baseline_at"] == observed["changed_at"]
-    assert api.request_count() == 1
+    }  # no runway or spending-limit rule: those outputs are None, which the engine leaves out
+    assert api.request_count() == 1  # the balance alone
 
 
 def test_the_balance_exactly_at_the_floor_passes(start_host: HostFactory) -> None:
@@ -309,37 +296,26 @@ def test_an_unknown_input_in_preview_is_checked_later_without_a_request(
 # -- runway ------------------------------------------------------------------------------
 
 
-def test_runway_is_measured_from_the_baseline_of_an_earlier_check(
-    api: FakeCloudflareAPI, start_host: HostFactory
-) -> None:
+def test_runway_is_measured_from_cloudflares_usage_history(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
     api.accounts[ACCOUNT].balance_cents = 5000
-    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    api.accounts[ACCOUNT].spend_usd_per_day = 5
 
-    inputs, failures = start_host().check(guard(), olds=observation(60, 60, two_days_ago))
+    inputs, failures = start_host().check(guard(min_runway_days=1))
 
     assert failures == []
-    assert inputs["balance_usd"] == 50
-    assert inputs["baseline_balance_usd"] == 60
-    assert inputs["baseline_at"] == _iso(two_days_ago)
-    # $10 spent in two days (plus the seconds this test takes): $5 a day, and $10 above a $40 floor is 2 days.
-    assert inputs["spend_usd_per_day"] == pytest.approx(5.0, abs=1e-3)
-    assert inputs["days_until_floor"] == pytest.approx(2.0, abs=1e-3)
-    assert_recent(inputs["changed_at"])
+    # $5 a day over the last 7 complete days; $10 above the $40 floor lasts 2 days.
+    assert (inputs["spend_usd_per_day"], inputs["days_until_floor"]) == (5, 2)
+    assert api.request_count(ACCOUNT, "credit-balance") == api.request_count(ACCOUNT, "usage-history") == 1
+    [usage] = [r for r in api.requests if r.endpoint == "usage-history"]
+    assert "value_grouping_window=day" in usage.path
 
 
-def test_a_rise_in_the_balance_is_a_top_up_that_starts_a_new_baseline(
-    api: FakeCloudflareAPI, start_host: HostFactory
-) -> None:
-    api.accounts[ACCOUNT].balance_cents = 5000
-
-    inputs, failures = start_host().check(guard(), olds=observation(30, 60, datetime.now(UTC) - timedelta(days=2)))
+def test_no_spend_measured_means_no_runway_to_fail_on(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    inputs, failures = start_host().check(guard(min_runway_days=30))
 
     assert failures == []
-    assert inputs["baseline_balance_usd"] == 50
-    assert inputs["baseline_at"] == inputs["changed_at"]
-    assert_recent(inputs["baseline_at"])
-    assert "spend_usd_per_day" not in inputs
-    assert "days_until_floor" not in inputs
+    assert inputs["spend_usd_per_day"] == 0
+    assert "days_until_floor" not in inputs  # None: no pace, no date
 
 
 @pytest.mark.parametrize(("on_breach", "fails"), [("fail", True), ("warn", False)])
@@ -347,11 +323,11 @@ def test_too_short_a_runway_is_a_breach(
     api: FakeCloudflareAPI, start_host: HostFactory, on_breach: str, fails: bool
 ) -> None:
     api.accounts[ACCOUNT].balance_cents = 5000
-    olds = observation(60, 60, datetime.now(UTC) - timedelta(days=2))
+    api.accounts[ACCOUNT].spend_usd_per_day = 5
 
-    inputs, failures = start_host().check(guard(min_runway_days=3, on_breach=on_breach), olds=olds)
+    inputs, failures = start_host().check(guard(min_runway_days=3, on_breach=on_breach))
 
-    problem = "at the current spend the floor is 2.0 days away, under the 3"
+    problem = "at $5.00 a day (the mean of the last 7 days) the floor is 2.0 days away, under the 3 required"
     if fails:
         assert [failure.property for failure in failures] == ["floor_usd"]
         assert problem in failures[0].reason
@@ -363,14 +339,31 @@ def test_too_short_a_runway_is_a_breach(
         assert problem in inputs["message"]
 
 
-def test_a_runway_long_enough_passes(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+def test_a_runway_long_enough_passes_and_the_window_is_an_option(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
     api.accounts[ACCOUNT].balance_cents = 5000
-    olds = observation(60, 60, datetime.now(UTC) - timedelta(days=2))
+    api.accounts[ACCOUNT].spend_usd_per_day = 5
 
-    inputs, failures = start_host().check(guard(min_runway_days=1.5), olds=olds)
+    inputs, failures = start_host().check(guard(min_runway_days=1.5, runway_window_days=3))
 
     assert failures == []
-    assert inputs["status"] == "ok"
+    assert (inputs["status"], inputs["runway_window_days"]) == ("ok", 3)
+
+
+def test_a_spending_limit_can_be_required(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    host = start_host()
+    _, failures = host.check(guard(require_spending_limit=True))
+    assert "an account spending limit must be enabled" in failures[0].reason
+    api.accounts[ACCOUNT].spending_limit = {"amount": 20000, "duration": "monthly", "strategy": "fixed"}
+
+    inputs, failures = host.check(guard(require_spending_limit=True))
+
+    assert failures == []
+    assert inputs["spending_limit"] == {
+        "enabled": True, "amount": 20000, "amount_usd": 200, "duration": "monthly", "strategy": "fixed",
+    }  # fmt: skip
+    assert api.request_count(ACCOUNT, "spending-limit") == 2
 
 
 def test_auto_top_up_can_be_required(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
@@ -393,7 +386,7 @@ def test_an_unreadable_balance_fails_closed_or_warns(
     api: FakeCloudflareAPI, start_host: HostFactory, on_error: str
 ) -> None:
     api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
-    olds = observation(55, 60, datetime.now(UTC) - timedelta(days=1), on_error=on_error)
+    olds = observation(55, on_error=on_error)
 
     inputs, failures = start_host().check(guard(on_error=on_error), olds=olds)
 
@@ -405,8 +398,7 @@ def test_an_unreadable_balance_fails_closed_or_warns(
         assert inputs["status"] == "unreadable"
         message = inputs["message"]
         # The last observation is carried over, so the state still shows what was last seen.
-        assert (inputs["balance_usd"], inputs["baseline_balance_usd"]) == (55, 60)
-        assert inputs["changed_at"] == olds["changed_at"]
+        assert inputs["balance_usd"] == 55
     assert message.startswith(f"CreditBalanceGuard: could not read the AI Gateway balance of account {ACCOUNT}: ")
     assert_one_clean_line(message)
 
@@ -454,13 +446,12 @@ def test_an_unchanged_balance_in_the_next_run_shows_no_diff(api: FakeCloudflareA
     first_run = start_host()
     checked, _ = first_run.check(guard())
     id_, state = first_run.create(checked)
-    an_hour = timedelta(hours=1)
 
-    rechecked, failures = start_host().check(guard(), olds=earlier(checked, an_hour))
-    diff = start_host().diff(earlier(state, an_hour), rechecked, id_)
+    rechecked, failures = start_host().check(guard(), olds=checked)
+    diff = start_host().diff(state, rechecked, id_)
 
     assert failures == []
-    assert rechecked == earlier(checked, an_hour)  # nothing new observed: the earlier observation stands
+    assert rechecked == checked  # nothing new observed, and nothing in state depends on when
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
     assert api.request_count() == 2
 
@@ -469,26 +460,22 @@ def test_a_changed_balance_in_the_next_run_shows_a_diff_and_update_records_it(
     api: FakeCloudflareAPI, start_host: HostFactory
 ) -> None:
     first_run = start_host()
-    checked, _ = first_run.check(guard())
+    checked, _ = first_run.check(guard(min_runway_days=0.5))
     id_, state = first_run.create(checked)
-    a_day = timedelta(days=1)
     api.accounts[ACCOUNT].balance_cents = 4499
+    api.accounts[ACCOUNT].spend_usd_per_day = 5
 
     next_run = start_host()
-    rechecked, failures = next_run.check(guard(), olds=earlier(checked, a_day))
-    diff = next_run.diff(earlier(state, a_day), rechecked, id_)
-    updated = next_run.update(id_, earlier(state, a_day), rechecked)
+    rechecked, failures = next_run.check(guard(min_runway_days=0.5), olds=checked)
+    diff = next_run.diff(state, rechecked, id_)
+    updated = next_run.update(id_, state, rechecked)
 
     assert failures == []
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
     assert list(diff.replaces) == []
     assert updated == rechecked
     assert (updated["balance"], updated["balance_usd"]) == (4499, 44.99)
-    assert updated["baseline_balance_usd"] == 49.99
-    assert updated["baseline_at"] == earlier(state, a_day)["baseline_at"]
-    assert updated["spend_usd_per_day"] == pytest.approx(5.0, abs=1e-3)
-    assert updated["days_until_floor"] == pytest.approx(0.998, abs=1e-3)
-    assert_recent(updated["changed_at"])
+    assert (updated["spend_usd_per_day"], updated["days_until_floor"]) == (5, 0.998)
 
 
 def test_a_changed_floor_shows_a_diff(start_host: HostFactory) -> None:
@@ -509,13 +496,12 @@ def test_refresh_observes_again_and_records_a_breach_without_failing(
     id_, state = first_run.create(checked)
     api.accounts[ACCOUNT].balance_cents = 3000
 
-    read_id, outputs, inputs = start_host().read(id_, earlier(state, timedelta(days=1)))
+    read_id, outputs, inputs = start_host().read(id_, state)
 
     assert read_id == id_
     assert (outputs["balance"], outputs["balance_usd"]) == (3000, 30)
     assert outputs["status"] == "breach"
     assert "balance $30.00 is below the floor $40.00" in outputs["message"]
-    assert outputs["spend_usd_per_day"] == pytest.approx(19.99, abs=1e-2)
     assert inputs == outputs
     assert outputs["__provider"] == PROVIDER
     assert api.request_count() == 2

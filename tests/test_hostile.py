@@ -43,7 +43,7 @@ from pulumi_cf_billing._money import format_usd
 from pulumi_cf_billing._pacing import CLOUDFLARE_WINDOW_S, RequestPacer
 from pulumi_cf_billing._protocol import parse_response
 from pulumi_cf_billing._pulumi._guard_provider import judge_reading
-from pulumi_cf_billing._results import credit_balance_to_wire
+from pulumi_cf_billing._results import credit_balance_to_wire, epoch_ms
 from pulumi_cf_billing._serialize import exact_json
 from pulumi_cf_billing._verdict import breach_message, judge
 from pulumi_cf_billing.cli import ExitCode, main
@@ -390,21 +390,26 @@ def test_hooks_make_cli_retries_deterministic(
 # -- 7. runway never goes stale ----------------------------------------------------------------
 
 
-def test_runway_is_recomputed_from_the_baseline_while_the_balance_is_unchanged() -> None:
-    start = datetime(2026, 11, 1, tzinfo=UTC)
-    reading = {"result": exact_json(credit_balance_to_wire(CreditBalance(ACCOUNT, Decimal(6000))))}
+def test_runway_comes_from_the_usage_of_complete_days_whatever_state_holds() -> None:
+    now = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)
+    day = timedelta(days=1)
+    midnight = datetime(2026, 11, 25, tzinfo=UTC)
+    buckets = [
+        {"id": str(n), "aggregated_value": Decimal(4), "start_time": epoch_ms(midnight - n * day),
+         "end_time": epoch_ms(midnight - (n - 1) * day)}
+        for n in range(1, 8)
+    ] + [{"id": "today", "aggregated_value": Decimal(400), "start_time": epoch_ms(midnight),
+          "end_time": epoch_ms(midnight + day)}]  # fmt: skip
+    reading = {
+        "result": exact_json(credit_balance_to_wire(CreditBalance(ACCOUNT, Decimal(6000)))),
+        "usage": exact_json({"history": buckets}),
+    }
     news = {"account_id": ACCOUNT, "floor_usd": 10, "min_runway_days": 3, "observed": reading}
-    # Day 1: $100 at day 0 fell to $60, so $40 a day: the $10 floor was 1.25 days away.
-    first, _ = judge_reading({**news, "min_runway_days": None}, {}, now=start)
-    at_100 = {**first, "balance_usd": 100, "baseline_balance_usd": 100}
-    day_one, _ = judge_reading({**news, "min_runway_days": None}, at_100, now=start + timedelta(1))
-    assert day_one["days_until_floor"] == 1.25
-    # Nine days later, unchanged at $60: $40 over ten days is $4 a day, so the floor is 12.5 days away.
-    later, failure = judge_reading(news, day_one, now=start + timedelta(10))
+    stale = {"days_until_floor": 1.25, "spend_usd_per_day": 40, "balance_usd": 60}  # what an old run recorded
+    state, failure = judge_reading(news, stale, now=now)
+    # $4 a day over the 7 complete days (the running day's $400 does not count): $50 lasts 12.5 days.
     assert failure is None
-    assert later["status"] == "ok"
-    assert later["days_until_floor"] == 12.5
-    assert later["changed_at"] == day_one["changed_at"]  # when the reading last changed
+    assert (state["spend_usd_per_day"], state["days_until_floor"], state["status"]) == (4, 12.5, "ok")
 
 
 def test_server_text_reaches_pulumi_output_cleaned() -> None:

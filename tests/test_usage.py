@@ -53,6 +53,7 @@ def test_daily_usage_comes_in_dollars_per_complete_day(api: FakeCloudflareAPI) -
 
 def test_hourly_usage_comes_in_a_24th_of_the_day(api: FakeCloudflareAPI) -> None:
     api.accounts[ACCOUNT].spend_usd_per_day = 24
+
     async def read() -> UsageHistory:
         async with AsyncCreditBalanceClient(api_token=SENTINEL_TOKEN, base_url=api.base_url, environ={}) as client:
             return await client.get_usage_history(ACCOUNT, window="hour", start=MIDNIGHT - DAY, end=MIDNIGHT)

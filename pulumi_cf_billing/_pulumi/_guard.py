@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS
 from ._guard_provider import OUTPUT_KEYS, CreditBalanceGuardProvider
 from ._program import reading_for_guard
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config
@@ -28,8 +29,11 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
 
     - ``require_auto_topup``: also fail unless auto top-up is on, not disabled, with a threshold of
       at least the floor;
-    - ``min_runway_days``: also fail when, at the spend measured since the last top-up, the floor
-      is fewer days away;
+    - ``min_runway_days``: also fail when, at the mean daily spend of the last ``runway_window_days``
+      complete UTC days (default 7) in Cloudflare's usage history, the floor is fewer days away
+      (one more request per run: the usage history);
+    - ``require_spending_limit``: also fail unless an account-level spending limit is enabled, so a
+      runaway loop is capped by Cloudflare (one more request per run: the spending limit);
     - ``on_breach="warn"``: report a breach as a warning instead of failing;
     - ``on_error="warn"``: deploy anyway, with a warning, when the balance cannot be read
       (the default ``"fail"`` stops the deploy: fail closed);
@@ -39,8 +43,9 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
 
     Credentials never become inputs: the provider reads them from stack config or the environment.
     Outputs: ``balance`` (US cents), ``balance_usd``, ``floor_usd``, ``topup_config``,
-    ``has_default_payment_method``, ``changed_at``, ``spend_usd_per_day``, ``days_until_floor``,
-    ``status`` (``ok``, ``breach`` or ``unreadable``) and ``message``.
+    ``has_default_payment_method``, ``spend_usd_per_day`` (US dollars) and ``days_until_floor`` (with a
+    runway rule), ``runway_window_days``, ``spending_limit`` (with its rule; ``amount`` in US cents,
+    ``amount_usd``), ``status`` (``ok``, ``breach`` or ``unreadable``) and ``message``.
     """
 
     account_id: pulumi.Output[str]
@@ -51,9 +56,10 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
     payment_method: pulumi.Output[dict[str, Any] | None]
     topup_config: pulumi.Output[dict[str, Any]]
     first_topup_success: pulumi.Output[bool | None]
-    changed_at: pulumi.Output[str]
     spend_usd_per_day: pulumi.Output[float | None]
     days_until_floor: pulumi.Output[float | None]
+    runway_window_days: pulumi.Output[int]
+    spending_limit: pulumi.Output[dict[str, Any] | None]
     status: pulumi.Output[str]
     message: pulumi.Output[str]
 
@@ -65,6 +71,8 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
         account_id: pulumi.Input[str] | None = None,
         require_auto_topup: pulumi.Input[bool] = False,
         min_runway_days: pulumi.Input[float] | None = None,
+        runway_window_days: int = DEFAULT_RUNWAY_WINDOW_DAYS,
+        require_spending_limit: pulumi.Input[bool] = False,
         on_breach: str = "fail",
         on_error: str = "fail",
         credentials_namespace: str = CREDENTIALS_NAMESPACE,
@@ -76,12 +84,20 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
             "floor_usd": floor_usd,
             "require_auto_topup": require_auto_topup,
             "min_runway_days": min_runway_days,
+            "runway_window_days": runway_window_days,
+            "require_spending_limit": require_spending_limit,
             "on_breach": on_breach,
             "on_error": on_error,
             "credentials_namespace": credentials_namespace,
-            # Read here, in a worker thread, sharing the program's one request for this account.
-            "observed": pulumi.Output.from_input(account).apply(
-                lambda known: asyncio.to_thread(reading_for_guard, known, credentials_namespace)
+            # Read here, in a worker thread, sharing the program's requests for this account.
+            "observed": pulumi.Output.all(account, min_runway_days, require_spending_limit).apply(
+                lambda known: asyncio.to_thread(
+                    reading_for_guard,
+                    known[0],
+                    credentials_namespace,
+                    runway_window_days if known[1] is not None else None,
+                    bool(known[2]),
+                )
             ),
         }
         super().__init__(CreditBalanceGuardProvider(), resource_name, {**inputs, **dict.fromkeys(OUTPUT_KEYS)}, opts)

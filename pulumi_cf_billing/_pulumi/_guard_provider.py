@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -36,16 +37,18 @@ from pulumi.output import Unknown
 from .._client import CreditBalanceClient
 from .._config import validate_account_id
 from .._exceptions import CloudflareBillingError
-from .._models import CreditBalance
+from .._models import CreditBalance, SpendingLimit, UsageHistory
 from .._money import format_usd, parse_usd
 from .._protocol import parse_response
-from .._serialize import credit_balance_to_dict, json_number
+from .._results import ResultReader, read_credit_balance, read_spending_limit, read_usage_history
+from .._serialize import credit_balance_to_dict, spending_limit_to_dict
 from .._text import clean
-from .._verdict import Runway, breach_message, judge, measure_runway
+from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, breach_message, judge, measure_runway, runway_window
 from ._settings import CREDENTIALS_NAMESPACE, settings_for
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "CreditBalanceGuardProvider"]
 
+T = TypeVar("T")
 SUBJECT = "CreditBalanceGuard"
 MODES = ("fail", "warn")
 INPUT_KEYS = (
@@ -53,6 +56,8 @@ INPUT_KEYS = (
     "floor_usd",
     "require_auto_topup",
     "min_runway_days",
+    "runway_window_days",
+    "require_spending_limit",
     "on_breach",
     "on_error",
     "credentials_namespace",
@@ -65,11 +70,10 @@ OBSERVED_KEYS = (
     "topup_config",
     "first_topup_success",
 )
-OBSERVED_INPUT = "observed"  # the program's reading, {"result": <JSON text>} or {"error": ...}; see _program.py
-RUNWAY_KEYS = ("changed_at", "baseline_balance_usd", "baseline_at", "spend_usd_per_day", "days_until_floor")
-RECOMPUTED_KEYS = ("spend_usd_per_day", "days_until_floor")
-"""Recomputed from the baseline at every check, so they move with time alone: not a reason for a diff."""
+OBSERVED_INPUT = "observed"  # the program's reading: {"result": <JSON text>, ...} or {"error": ...}; see _program.py
+RUNWAY_KEYS = ("spend_usd_per_day", "days_until_floor", "spending_limit")
 OUTPUT_KEYS = (*OBSERVED_KEYS, *RUNWAY_KEYS, "status", "message")
+MAX_RUNWAY_WINDOW_DAYS = 90
 
 # The stack config from configure(), kept in the host process only: never on the pickled provider.
 _stack_config: dict[str, ConfigureRequest] = {}
@@ -93,8 +97,7 @@ class CreditBalanceGuardProvider(ResourceProvider):
         return CheckResult({**news, **state}, [])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        compared = [key for key in (*INPUT_KEYS, *OUTPUT_KEYS) if key not in RECOMPUTED_KEYS]
-        changed = [key for key in compared if not _same(_olds.get(key), _news.get(key))]
+        changed = [key for key in (*INPUT_KEYS, *OUTPUT_KEYS) if not _same(_olds.get(key), _news.get(key))]
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -147,6 +150,7 @@ def _validate(news: Mapping[str, Any]) -> list[CheckFailure]:
         "account_id": lambda value: validate_account_id(value if value is None else str(value)),
         "floor_usd": lambda value: parse_usd(value, what="floor_usd"),
         "min_runway_days": lambda value: value is None or _parse_days(value),
+        "runway_window_days": lambda value: value is None or _window_days(value),
     }
     for key, check in checks.items():
         if _unknown(news.get(key)):
@@ -164,26 +168,36 @@ def _validate(news: Mapping[str, Any]) -> list[CheckFailure]:
 def judge_reading(
     news: Mapping[str, Any], olds: Mapping[str, Any], now: datetime | None = None
 ) -> tuple[dict[str, Any], str | None]:
-    """Read the balance and judge it at ``now`` (default: the current UTC time).
+    """Read the account and judge it at ``now`` (default: the current UTC time).
 
     Returns the state to record and the failure text, if the deploy must stop. Every failure to
-    read, whatever its cause, goes through ``on_error``.
+    read, whatever its cause, goes through ``on_error``. State holds no baseline: runway is measured
+    from Cloudflare's usage history at every check.
     """
     floor_usd = parse_usd(news["floor_usd"])
+    min_days = None if news.get("min_runway_days") is None else _parse_days(news["min_runway_days"])
+    window = _window_days(news.get("runway_window_days"))
+    moment = now or datetime.now(UTC)
     try:
-        balance = _read(news)
+        reading = _read(news, window if min_days is not None else None, moment)
     except CloudflareBillingError as error:
         message = f"{SUBJECT}: could not read the AI Gateway balance of account {news['account_id']}: {error.message}"
         carried = {key: olds.get(key) for key in (*OBSERVED_KEYS, *RUNWAY_KEYS)}
         state = {**carried, "status": "unreadable", "message": message}
         return state, (message if news.get("on_error", "fail") == "fail" else None)
-    state = _observation(balance, floor_usd, olds, now or datetime.now(UTC))
+    balance = reading.balance
+    runway = (
+        None if reading.usage is None else measure_runway(balance.balance_usd, floor_usd, reading.usage, moment, window)
+    )
+    state = _observation(reading, runway)
     problems = judge(
         balance,
         floor_usd,
         require_auto_topup=bool(news.get("require_auto_topup")),
-        min_runway_days=None if news.get("min_runway_days") is None else _parse_days(news["min_runway_days"]),
-        runway=_runway_of(state),
+        min_runway_days=min_days,
+        runway=runway,
+        require_spending_limit=bool(news.get("require_spending_limit")),
+        spending_limit=reading.spending_limit,
     )
     if not problems:
         message = f"balance {format_usd(balance.balance_usd)} is at or above the floor {format_usd(floor_usd)}"
@@ -193,23 +207,48 @@ def judge_reading(
     return {**state, "status": "breach", "message": message}, failure
 
 
-def _read(news: Mapping[str, Any]) -> CreditBalance:
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    balance: CreditBalance
+    usage: UsageHistory | None = None
+    spending_limit: SpendingLimit | None = None
+
+
+def _read(news: Mapping[str, Any], window_days: int | None, now: datetime) -> _Reading:
+    """The program's reading when it made one, else a read of our own (``pulumi refresh``)."""
+    account = validate_account_id(str(news["account_id"]))
+    want_limit = bool(news.get("require_spending_limit"))
     observed = news.get(OBSERVED_INPUT)
     if isinstance(observed, Mapping):
-        return _from_program(observed, validate_account_id(str(news["account_id"])))
+        return _from_program(observed, account, want_usage=window_days is not None, want_limit=want_limit)
     settings = settings_for(_lookup, namespace=news.get("credentials_namespace") or CREDENTIALS_NAMESPACE)
     with CreditBalanceClient(credentials=settings.credentials, base_url=settings.base_url) as client:
-        return client.get(news["account_id"])
+        balance = client.get(account)
+        usage = None
+        if window_days is not None:
+            start, end = runway_window(now, window_days)
+            usage = client.get_usage_history(account, start=start, end=end)
+        return _Reading(balance, usage, client.get_spending_limit(account) if want_limit else None)
 
 
-def _from_program(observed: Mapping[str, Any], account_id: str) -> CreditBalance:
-    """The program's reading (JSON text of Cloudflare's result), parsed by the protocol's own parser, or its error."""
-    result, error = observed.get("result"), observed.get("error")
-    if not isinstance(result, str):
+def _from_program(observed: Mapping[str, Any], account_id: str, *, want_usage: bool, want_limit: bool) -> _Reading:
+    """The program's reading (JSON text of Cloudflare's results), parsed by the protocol's own readers, or its error."""
+    error = observed.get("error")
+    texts = {name: observed.get(name) for name in ("result", "usage", "spending_limit")}
+    wanted = ("result", *(["usage"] if want_usage else []), *(["spending_limit"] if want_limit else []))
+    if any(not isinstance(texts[name], str) for name in wanted):
         reason = error if isinstance(error, str) else "the program handed the guard no reading of it"
         raise CloudflareBillingError(clean(reason), account_id=account_id)
-    body = b'{"success":true,"result":' + result.encode() + b"}"
-    return parse_response(200, {}, body, account_id)
+
+    def parsed(name: str, read: ResultReader[T]) -> T:
+        body = b'{"success":true,"result":' + str(texts[name]).encode() + b"}"
+        return parse_response(200, {}, body, account_id, read=read)
+
+    return _Reading(
+        parsed("result", read_credit_balance),
+        parsed("usage", read_usage_history) if want_usage else None,
+        parsed("spending_limit", read_spending_limit) if want_limit else None,
+    )
 
 
 def _lookup(key: str) -> str | None:
@@ -218,32 +257,15 @@ def _lookup(key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _observation(balance: CreditBalance, floor_usd: Decimal, olds: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """The observed fields plus runway, recomputed from the baseline at every check.
-
-    ``changed_at`` is when the observed fields last changed: kept while they are unchanged.
-    """
-    observed = {key: value for key, value in credit_balance_to_dict(balance).items() if key in OBSERVED_KEYS}
-    unchanged = all(_same(olds.get(key), observed[key]) for key in OBSERVED_KEYS) and olds.get("changed_at")
-    changed_at = str(olds["changed_at"]) if unchanged else now.isoformat(timespec="seconds")
-    previous = olds.get("balance_usd")
-    if previous is None or olds.get("baseline_at") is None or balance.balance_usd > Decimal(str(previous)):
-        # First sight, or the balance rose: a top-up. Start a new baseline.
-        return {**observed, **_runway_state(changed_at, balance.balance_usd, now, Runway())}
-    baseline_at = datetime.fromisoformat(olds["baseline_at"])
-    days = Decimal((now - baseline_at).total_seconds()) / Decimal(86400)
-    baseline_usd = Decimal(str(olds["baseline_balance_usd"]))
-    runway = measure_runway(balance.balance_usd, floor_usd, baseline_usd, days)
-    return {**observed, **_runway_state(changed_at, baseline_usd, baseline_at, runway)}
-
-
-def _runway_state(changed_at: str, baseline_usd: Decimal, baseline_at: datetime, runway: Runway) -> dict[str, Any]:
+def _observation(reading: _Reading, runway: Runway | None) -> dict[str, Any]:
+    """The fields to record: the balance's, the measured runway, the spending limit (nothing the next run needs)."""
+    observed = {key: value for key, value in credit_balance_to_dict(reading.balance).items() if key in OBSERVED_KEYS}
+    limit = reading.spending_limit
     return {
-        "changed_at": changed_at,
-        "baseline_balance_usd": json_number(baseline_usd),
-        "baseline_at": baseline_at.isoformat(timespec="seconds"),
-        "spend_usd_per_day": _rounded(runway.spend_usd_per_day),
-        "days_until_floor": _rounded(runway.days_until_floor),
+        **observed,
+        "spend_usd_per_day": None if runway is None else _rounded(runway.spend_usd_per_day),
+        "days_until_floor": None if runway is None else _rounded(runway.days_until_floor),
+        "spending_limit": None if limit is None else spending_limit_to_dict(limit),
     }
 
 
@@ -251,6 +273,14 @@ def _rounded(value: Decimal | None) -> float | None:
     return None if value is None else float(round(value, 4))
 
 
-def _runway_of(state: Mapping[str, Any]) -> Runway:
-    days = state.get("days_until_floor")
-    return Runway(days_until_floor=None if days is None else Decimal(str(days)))
+def _window_days(value: object) -> int:
+    """``runway_window_days`` as whole days from 1 to 90 (default 7)."""
+    if value is None:
+        return DEFAULT_RUNWAY_WINDOW_DAYS
+    days = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, float) and value.is_integer():
+        days = int(value)
+    if days is None or not 1 <= days <= MAX_RUNWAY_WINDOW_DAYS:
+        message = f"runway_window_days must be a whole number of days from 1 to {MAX_RUNWAY_WINDOW_DAYS}; got {value!r}"
+        raise ValueError(message)
+    return days

@@ -12,6 +12,7 @@ import math
 import threading
 import time
 import weakref
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi.runtime
@@ -19,12 +20,13 @@ import pulumi.runtime
 from .._cache import SingleFlightCache
 from .._client import CreditBalanceClient
 from .._exceptions import CloudflareBillingError
-from .._models import CreditBalance
-from .._results import credit_balance_to_wire
+from .._models import CreditBalance, SpendingLimit, UsageHistory
+from .._results import credit_balance_to_wire, spending_limit_to_wire, usage_history_to_wire
 from .._serialize import exact_json
+from .._verdict import runway_window
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config, settings_for
 
-__all__ = ["forget_runs", "read_in_program", "reading_for_guard"]
+__all__ = ["forget_runs", "read_in_program", "reading_for_guard", "spending_limit_in_program", "usage_in_program"]
 
 _RUN_CACHES: weakref.WeakKeyDictionary[Any, SingleFlightCache[object]] = weakref.WeakKeyDictionary()
 _RUN_CACHES_LOCK = threading.Lock()
@@ -48,6 +50,27 @@ def forget_runs() -> None:
         _RUN_CACHES.clear()
 
 
+def _program_client(
+    account_id: str | None,
+    *,
+    api_token: str | None = None,
+    api_key: str | None = None,
+    email: str | None = None,
+    base_url: str | None = None,
+    namespace: str = CREDENTIALS_NAMESPACE,
+) -> CreditBalanceClient:
+    """A client for one read of this run: settings resolved for the program, the run's shared cache."""
+    settings = settings_for(
+        program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url, namespace=namespace
+    )
+    account = account_id_for(program_config, account_id)
+    client = CreditBalanceClient(
+        account_id=account, credentials=settings.credentials, base_url=settings.base_url, cache_ttl_s=math.inf
+    )
+    client._cache = _run_cache()  # the run's cache, shared by this run's clients only
+    return client
+
+
 def read_in_program(
     account_id: str | None = None,
     *,
@@ -58,28 +81,53 @@ def read_in_program(
     namespace: str = CREDENTIALS_NAMESPACE,
 ) -> CreditBalance:
     """Read ``account_id``'s balance, once per run. Raises :class:`CloudflareBillingError` subclasses."""
-    settings = settings_for(
-        program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url, namespace=namespace
-    )
-    account = account_id_for(program_config, account_id)
-    with CreditBalanceClient(
-        account_id=account, credentials=settings.credentials, base_url=settings.base_url, cache_ttl_s=math.inf
-    ) as client:
-        client._cache = _run_cache()  # the run's cache, shared by this run's clients only
+    options = {"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url}
+    with _program_client(account_id, namespace=namespace, **options) as client:
         return client.get()
 
 
-def reading_for_guard(account_id: str | None, namespace: str = CREDENTIALS_NAMESPACE) -> dict[str, Any]:
-    """What a guard hands its provider: ``{"result": <JSON text>}`` or ``{"error": <message>}``.
+def usage_in_program(
+    account_id: str | None = None, *, window: str = "day", start: datetime | None = None, end: datetime | None = None,
+    namespace: str = CREDENTIALS_NAMESPACE, **options: str | None,
+) -> UsageHistory:  # fmt: skip
+    """Read ``account_id``'s usage history, once per run and range. Raises :class:`CloudflareBillingError`."""
+    with _program_client(account_id, namespace=namespace, **options) as client:
+        return client.get_usage_history(window=window, start=start, end=end)
 
-    Made in the program, the read is the one the program's other reads of the account share; the
-    provider judges it without asking Cloudflare again. The JSON text holds only the fields this
-    library knows, with amounts digit for digit (a gRPC number would be a float). Never raises for
-    an unreadable balance: the provider turns the error into one clean line, or a warning with
+
+def spending_limit_in_program(
+    account_id: str | None = None, *, namespace: str = CREDENTIALS_NAMESPACE, **options: str | None
+) -> SpendingLimit:
+    """Read ``account_id``'s spending limit, once per run. Raises :class:`CloudflareBillingError`."""
+    with _program_client(account_id, namespace=namespace, **options) as client:
+        return client.get_spending_limit()
+
+
+def reading_for_guard(
+    account_id: str | None,
+    namespace: str = CREDENTIALS_NAMESPACE,
+    runway_window_days: int | None = None,
+    spending_limit: bool = False,
+) -> dict[str, Any]:
+    """What a guard hands its provider: ``{"result": <JSON text>, ...}`` or ``{"error": <message>}``.
+
+    ``result`` is the balance; with ``runway_window_days``, ``usage`` is the usage history of those
+    complete UTC days; with ``spending_limit``, ``spending_limit`` is the account's cap. Made in the
+    program, these reads are the ones the program's other reads of the account share; the provider
+    judges them without asking Cloudflare again. Each is JSON text holding only the fields this
+    library knows, amounts digit for digit (a gRPC number would be a float). Never raises for an
+    unreadable account: the provider turns the error into one clean line, or a warning with
     ``on_error="warn"``.
     """
     try:
-        balance = read_in_program(account_id, namespace=namespace)
+        reading = {"result": exact_json(credit_balance_to_wire(read_in_program(account_id, namespace=namespace)))}
+        if runway_window_days is not None:
+            start, end = runway_window(datetime.now(UTC), runway_window_days)
+            usage = usage_in_program(account_id, start=start, end=end, namespace=namespace)
+            reading["usage"] = exact_json(usage_history_to_wire(usage))
+        if spending_limit:
+            limit = spending_limit_in_program(account_id, namespace=namespace)
+            reading["spending_limit"] = exact_json(spending_limit_to_wire(limit))
     except CloudflareBillingError as error:
         return {"error": error.message}
-    return {"result": exact_json(credit_balance_to_wire(balance))}
+    return reading

@@ -57,6 +57,8 @@ def test_the_guard_registers_its_options_and_no_credential(
         "floor_usd": 50,
         "require_auto_topup": True,
         "min_runway_days": 7,
+        "runway_window_days": 7,
+        "require_spending_limit": False,
         "on_breach": "fail",
         "on_error": "warn",
         "credentials_namespace": "cloudflare",
@@ -64,7 +66,9 @@ def test_the_guard_registers_its_options_and_no_credential(
     assert SENTINEL not in repr(guard.inputs)
     assert isinstance(provider, str)  # not a secret: it holds nothing worth hiding
     assert_pickled_by_reference(provider)
-    assert api.request_count() == 1  # read once in the program; check() judges that reading
+    # Read once each in the program (balance, and usage for the runway rule); check() judges those readings.
+    assert api.request_count(ACCOUNT, "credit-balance") == api.request_count(ACCOUNT, "usage-history") == 1
+    assert api.request_count() == 2
 
 
 def assert_pickled_by_reference(serialized: str) -> None:
