@@ -87,10 +87,7 @@ def test_balance_changes_reach_outputs_and_refresh(stack: LocalStack, fake_cloud
     exported = stack.export()
     guard = next(r for r in exported["deployment"]["resources"] if r["urn"].endswith("::ai-credits"))
     assert guard["outputs"]["balance_usd"] == 39
-    # Two drops since the first sight of $50: one baseline, and a measured spend and runway.
-    assert guard["outputs"]["baseline_balance_usd"] == 50
-    assert guard["outputs"]["spend_usd_per_day"] > 0
-    assert guard["outputs"]["days_until_floor"] >= 0
+    assert not {"baseline_balance_usd", "baseline_at", "changed_at"} & set(guard["outputs"])  # no memory in state
 
 
 def test_below_the_floor_preview_and_up_fail_and_nothing_downstream_is_created(
@@ -229,3 +226,26 @@ def test_one_run_asks_cloudflare_once_per_account(stack: LocalStack, fake_cloudf
     assert fake_cloudflare_api.request_count(ACCOUNT) == 1
     stack.refresh()  # only the guard's provider reads
     assert fake_cloudflare_api.request_count(ACCOUNT) == 2
+
+
+def test_measured_spend_refuses_a_deploy_the_floor_alone_would_allow(
+    stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI
+) -> None:
+    stack.up()  # $50 against a $10 floor, no runway rule: one request, the balance
+    assert fake_cloudflare_api.request_count(ACCOUNT) == 1
+    fake_cloudflare_api.accounts[ACCOUNT].spend_usd_per_day = 10  # $40 of headroom lasts 4 days
+    stack.set_config("cf-billing:minRunwayDays", "7")
+    stack.set_config("app:version", "2")
+    refused = stack.up(check=False)
+    assert refused.returncode != 0
+    assert "at $10.00 a day (the mean of the last 7 days) the floor is 4.0 days away, under the 7 required" in (
+        refused.output
+    )
+    assert stack.outputs()["released_version"] == "1"
+    # With the rule, a run asks twice per account: the balance and the usage history.
+    assert fake_cloudflare_api.request_count(ACCOUNT, "credit-balance") == 2
+    assert fake_cloudflare_api.request_count(ACCOUNT, "usage-history") == 1
+    stack.set_config("cf-billing:minRunwayDays", "3")
+    stack.up()
+    assert stack.outputs()["released_version"] == "2"
+    assert stack.outputs()["days_until_floor"] == 4

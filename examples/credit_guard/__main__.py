@@ -1,7 +1,8 @@
 """Example: see the AI Gateway credits as stack outputs, and refuse to deploy below a floor.
 
 Config: ``cf-billing:accountId`` (else ``CLOUDFLARE_ACCOUNT_ID``), ``cf-billing:floorUsd`` (US dollars),
-``cf-billing:onError`` (``fail`` or ``warn``: what an unreadable balance does to the deploy),
+``cf-billing:minRunwayDays`` (optional: days the balance must last at the spend Cloudflare measured
+over the last 7 days), ``cf-billing:onError`` (``fail`` or ``warn``: what an unreadable balance does),
 and the credentials pulumi-cloudflare already uses (``cloudflare:apiToken``, or ``CLOUDFLARE_API_TOKEN``).
 Point ``cloudflare:baseUrl`` (or ``CLOUDFLARE_BASE_URL``) at the fake API to run it offline.
 """
@@ -26,7 +27,11 @@ pulumi.export("topup_config", credits.topup_config)
 
 # The guard: below the floor, preview and up fail here, before anything that depends on it.
 guard = CreditBalanceGuard(
-    "ai-credits", account_id=account_id, floor_usd=floor_usd, on_error=config.get("onError") or "fail"
+    "ai-credits",
+    account_id=account_id,
+    floor_usd=floor_usd,
+    min_runway_days=config.get_float("minRunwayDays"),
+    on_error=config.get("onError") or "fail",
 )
 pulumi.export("guard_status", guard.status)
 pulumi.export("days_until_floor", guard.days_until_floor)
