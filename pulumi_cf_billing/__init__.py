@@ -32,6 +32,17 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._pulumi._assertions import require_credit_balance
+    from ._pulumi._billing_functions import (
+        AwaitableGetSpendingLimitResult,
+        AwaitableGetUsageHistoryResult,
+        GetSpendingLimitResult,
+        GetUsageHistoryBucketResult,
+        GetUsageHistoryResult,
+        get_spending_limit,
+        get_spending_limit_output,
+        get_usage_history,
+        get_usage_history_output,
+    )
     from ._pulumi._functions import (
         AwaitableGetCreditBalanceResult,
         GetCreditBalancePaymentMethodResult,
@@ -48,6 +59,8 @@ __all__ = [
     "AsyncCreditBalanceClient",
     "AuthenticationError",
     "AwaitableGetCreditBalanceResult",
+    "AwaitableGetSpendingLimitResult",
+    "AwaitableGetUsageHistoryResult",
     "ClientClosedError",
     "CloudflareBillingError",
     "ConfigurationError",
@@ -59,6 +72,9 @@ __all__ = [
     "GetCreditBalancePaymentMethodResult",
     "GetCreditBalanceResult",
     "GetCreditBalanceTopupConfigResult",
+    "GetSpendingLimitResult",
+    "GetUsageHistoryBucketResult",
+    "GetUsageHistoryResult",
     "InvalidAccountIdError",
     "MalformedResponseError",
     "MissingCredentialsError",
@@ -78,6 +94,10 @@ __all__ = [
     "format_usd",
     "get_credit_balance",
     "get_credit_balance_output",
+    "get_spending_limit",
+    "get_spending_limit_output",
+    "get_usage_history",
+    "get_usage_history_output",
     "require_credit_balance",
 ]
 
@@ -93,6 +113,20 @@ _PULUMI_SURFACE = {
     "get_credit_balance": "_pulumi._functions",
     "get_credit_balance_output": "_pulumi._functions",
     "require_credit_balance": "_pulumi._assertions",
+    **dict.fromkeys(
+        (
+            "AwaitableGetSpendingLimitResult",
+            "AwaitableGetUsageHistoryResult",
+            "GetSpendingLimitResult",
+            "GetUsageHistoryBucketResult",
+            "GetUsageHistoryResult",
+            "get_spending_limit",
+            "get_spending_limit_output",
+            "get_usage_history",
+            "get_usage_history_output",
+        ),
+        "_pulumi._billing_functions",
+    ),
 }
 
 

@@ -137,15 +137,16 @@ def test_pacer_pauses_when_the_server_says_nothing_remains() -> None:
 def test_public_api_is_pinned() -> None:
     assert set(pulumi_cf_billing.__all__) == {
         "APIError", "AccountNotFoundError", "AsyncCreditBalanceClient", "AuthenticationError",
-        "AwaitableGetCreditBalanceResult", "ClientClosedError", "CloudflareBillingError", "ConfigurationError",
-        "CreditBalance",
-        "CreditBalanceClient", "CreditBalanceGuard", "Credentials", "DeadlineExceededError",
-        "GetCreditBalancePaymentMethodResult", "GetCreditBalanceResult", "GetCreditBalanceTopupConfigResult",
-        "InvalidAccountIdError", "MalformedResponseError", "MissingCredentialsError", "PaymentMethod",
-        "PermissionDeniedError", "RateLimitedError", "RetryPolicy", "ServerError", "SpendingLimit", "Timeout",
-        "TopupConfig", "TransportError", "UsageBucket", "UsageHistory", "__version__", "cents_to_usd", "format_usd",
-        "get_credit_balance",
-        "get_credit_balance_output", "require_credit_balance",
+        "AwaitableGetCreditBalanceResult", "AwaitableGetSpendingLimitResult", "AwaitableGetUsageHistoryResult",
+        "ClientClosedError", "CloudflareBillingError", "ConfigurationError", "CreditBalance", "CreditBalanceClient",
+        "CreditBalanceGuard", "Credentials", "DeadlineExceededError", "GetCreditBalancePaymentMethodResult",
+        "GetCreditBalanceResult", "GetCreditBalanceTopupConfigResult", "GetSpendingLimitResult",
+        "GetUsageHistoryBucketResult", "GetUsageHistoryResult", "InvalidAccountIdError", "MalformedResponseError",
+        "MissingCredentialsError", "PaymentMethod", "PermissionDeniedError", "RateLimitedError", "RetryPolicy",
+        "ServerError", "SpendingLimit", "Timeout", "TopupConfig", "TransportError", "UsageBucket", "UsageHistory",
+        "__version__", "cents_to_usd", "format_usd", "get_credit_balance", "get_credit_balance_output",
+        "get_spending_limit", "get_spending_limit_output", "get_usage_history", "get_usage_history_output",
+        "require_credit_balance",
     }  # fmt: skip
     missing = [name for name in pulumi_cf_billing.__all__ if not hasattr(pulumi_cf_billing, name)]
     assert missing == []

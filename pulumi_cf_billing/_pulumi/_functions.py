@@ -255,7 +255,7 @@ def get_credit_balance_output(
 
 
 @contextmanager
-def _as_run_error() -> Iterator[None]:
+def _as_run_error(subject: str = "get_credit_balance") -> Iterator[None]:
     """Report a failed read as ``pulumi.RunError``: Pulumi then shows one line, not a traceback.
 
     The original :class:`CloudflareBillingError` stays reachable as ``__cause__``.
@@ -263,7 +263,7 @@ def _as_run_error() -> Iterator[None]:
     try:
         yield
     except CloudflareBillingError as error:
-        raise pulumi.RunError(f"get_credit_balance: {error}") from error
+        raise pulumi.RunError(f"{subject}: {error}") from error
 
 
 def _dependencies_gate(opts: pulumi.InvokeOutputOptions | None) -> pulumi.Output[Any]:

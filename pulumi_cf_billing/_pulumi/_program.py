@@ -12,6 +12,7 @@ import math
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,11 +54,11 @@ def forget_runs() -> None:
 def _program_client(
     account_id: str | None,
     *,
+    namespace: str = CREDENTIALS_NAMESPACE,
     api_token: str | None = None,
     api_key: str | None = None,
     email: str | None = None,
     base_url: str | None = None,
-    namespace: str = CREDENTIALS_NAMESPACE,
 ) -> CreditBalanceClient:
     """A client for one read of this run: settings resolved for the program, the run's shared cache."""
     settings = settings_for(
@@ -87,19 +88,30 @@ def read_in_program(
 
 
 def usage_in_program(
-    account_id: str | None = None, *, window: str = "day", start: datetime | None = None, end: datetime | None = None,
-    namespace: str = CREDENTIALS_NAMESPACE, **options: str | None,
-) -> UsageHistory:  # fmt: skip
-    """Read ``account_id``'s usage history, once per run and range. Raises :class:`CloudflareBillingError`."""
-    with _program_client(account_id, namespace=namespace, **options) as client:
+    account_id: str | None = None,
+    *,
+    window: str = "day",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    namespace: str = CREDENTIALS_NAMESPACE,
+    credentials: Mapping[str, str | None] | None = None,
+) -> UsageHistory:
+    """Read ``account_id``'s usage history, once per run and range. Raises :class:`CloudflareBillingError`.
+
+    ``credentials`` holds the explicit ``api_token``, ``api_key``, ``email`` and ``base_url`` arguments.
+    """
+    with _program_client(account_id, namespace=namespace, **(credentials or {})) as client:
         return client.get_usage_history(window=window, start=start, end=end)
 
 
 def spending_limit_in_program(
-    account_id: str | None = None, *, namespace: str = CREDENTIALS_NAMESPACE, **options: str | None
+    account_id: str | None = None,
+    *,
+    namespace: str = CREDENTIALS_NAMESPACE,
+    credentials: Mapping[str, str | None] | None = None,
 ) -> SpendingLimit:
     """Read ``account_id``'s spending limit, once per run. Raises :class:`CloudflareBillingError`."""
-    with _program_client(account_id, namespace=namespace, **options) as client:
+    with _program_client(account_id, namespace=namespace, **(credentials or {})) as client:
         return client.get_spending_limit()
 
 
