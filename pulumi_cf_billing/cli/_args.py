@@ -14,9 +14,18 @@ from decimal import Decimal
 from .._config import DEFAULT_TIMEOUT_S
 from .._version import __version__
 from ._accounts import resolve_account_ids
-from ._types import account_balance, floor_usd, port_number, positive_int, positive_seconds
+from ._types import account_balance, days_number, floor_usd, port_number, positive_int, positive_seconds
 
-__all__ = ["BalanceCommand", "CheckCommand", "Command", "FakeApiCommand", "ReadOptions", "build_parser", "to_command"]
+__all__ = [
+    "BalanceCommand",
+    "CheckCommand",
+    "Command",
+    "FakeApiCommand",
+    "ReadOptions",
+    "UsageCommand",
+    "build_parser",
+    "to_command",
+]
 
 DEFAULT_CONCURRENCY = 16
 
@@ -53,10 +62,21 @@ class BalanceCommand:
 
 @dataclass(frozen=True)
 class CheckCommand:
-    """``cf-billing check``; ``floor_usd`` in exact US dollars."""
+    """``cf-billing check``; ``floor_usd`` in exact US dollars; ``min_runway_days`` in days, if given."""
 
     read: ReadOptions
     floor_usd: Decimal
+    min_runway_days: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class UsageCommand:
+    """``cf-billing usage``: ``days`` of usage per ``window``; ``floor_usd`` (US dollars) adds the runway."""
+
+    read: ReadOptions
+    days: int
+    window: str
+    floor_usd: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -69,7 +89,7 @@ class FakeApiCommand:
     tokens: tuple[str, ...]
 
 
-Command = BalanceCommand | CheckCommand | FakeApiCommand
+Command = BalanceCommand | CheckCommand | UsageCommand | FakeApiCommand
 AddParser = Callable[..., argparse.ArgumentParser]
 """The ``add_parser`` method of ``parser.add_subparsers()``: argparse has no public name for its class."""
 
@@ -143,7 +163,7 @@ def _add_read_command(add_parser: AddParser, name: str, summary: str, descriptio
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``cf-billing`` parser with its three subcommands."""
+    """The ``cf-billing`` parser with its four subcommands."""
     parser = argparse.ArgumentParser(
         prog="cf-billing",
         epilog=EPILOG,
@@ -163,6 +183,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="AMOUNT",
         help="the lowest acceptable balance in US dollars, e.g. 50 or 49.99 (at the floor is ok)",
     )
+    check.add_argument(
+        "--min-runway-days",
+        type=days_number,
+        metavar="DAYS",
+        help="also exit 1 when, at the mean daily spend of the last 7 complete days, the floor is nearer",
+    )
+    summary, description = "chart usage cost per day or hour", "Chart each account's AI Gateway usage cost."
+    usage = _add_read_command(commands.add_parser, "usage", summary, description)
+    usage.add_argument("--days", type=positive_int, default=30, metavar="N", help="complete days to show (default 30)")
+    usage.add_argument("--window", choices=("day", "hour"), default="day", help="bucket size (default day)")
+    usage.add_argument(
+        "--floor-usd", type=floor_usd, metavar="AMOUNT", help="also show the days until this floor, in US dollars"
+    )
     _add_fake_api(commands.add_parser)
     return parser
 
@@ -177,7 +210,11 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
         timeout_s=namespace.timeout,
         concurrency=namespace.concurrency,
     )
-    return CheckCommand(read, namespace.floor_usd) if namespace.command == "check" else BalanceCommand(read)
+    if namespace.command == "check":
+        return CheckCommand(read, namespace.floor_usd, namespace.min_runway_days)
+    if namespace.command == "usage":
+        return UsageCommand(read, namespace.days, namespace.window, namespace.floor_usd)
+    return BalanceCommand(read)
 
 
 def parse_command(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Command:

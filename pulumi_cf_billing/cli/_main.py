@@ -12,10 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from .._exceptions import CloudflareBillingError, ConfigurationError
-from ._args import BalanceCommand, CheckCommand, Command, parse_command
+from ._args import BalanceCommand, CheckCommand, Command, UsageCommand, parse_command
 from ._commands import run_balance, run_check
 from ._exit_codes import ExitCode
 from ._fetch import ReadHooks
+from ._usage import run_usage
 
 __all__ = ["main"]
 
@@ -47,6 +48,8 @@ def _run(command: Command, hooks: ReadHooks | None) -> ExitCode:
         return run_balance(command, hooks)
     if isinstance(command, CheckCommand):
         return run_check(command, hooks)
+    if isinstance(command, UsageCommand):
+        return run_usage(command, hooks)
     from ._fake_api import run_fake_api  # noqa: PLC0415  # only fake-api needs the testing package
 
     return run_fake_api(command)

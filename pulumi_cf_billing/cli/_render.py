@@ -15,7 +15,7 @@ from .._models import CreditBalance
 from .._money import format_usd
 from .._serialize import json_number, outcome_to_dict
 from .._text import clean
-from .._verdict import describe_topup
+from .._verdict import Runway, describe_topup
 from ._fetch import AccountResult
 
 __all__ = ["balance_table", "check_line", "check_to_dict", "to_json"]
@@ -60,21 +60,52 @@ def balance_table(account_ids: Sequence[str], outcomes: Sequence[AccountResult])
     return "\n".join(lines)
 
 
-def check_line(account_id: str, outcome: AccountResult, floor_usd: Decimal) -> str:
-    """``ok``/``BELOW``/``ERROR`` for one account, with the amounts compared or what went wrong."""
+def check_line(
+    account_id: str,
+    outcome: AccountResult,
+    floor_usd: Decimal,
+    runway: Runway | None = None,
+    min_runway_days: Decimal | None = None,
+) -> str:
+    """``ok``/``BELOW``/``SHORT``/``ERROR`` for one account, with the amounts compared or what went wrong."""
     floor = format_usd(floor_usd)
     if not isinstance(outcome, CreditBalance):
         return f"{'ERROR':<7}{account_id}  {error_summary(outcome)}"
     money = format_usd(outcome.balance_usd)
     if outcome.is_below(floor_usd):
         return f"{'BELOW':<7}{account_id}  {money} < floor {floor} — top up at {TOP_UP_URL}"
+    days = None if runway is None else runway.days_until_floor
+    if runway is not None and min_runway_days is not None and days is not None and days < min_runway_days:
+        pace = format_usd(runway.spend_usd_per_day.quantize(Decimal("0.01")))
+        return (
+            f"{'SHORT':<7}{account_id}  {money} ≥ floor {floor}, but at {pace} a day (the mean of the last "
+            f"{runway.window_days} days) the floor is {days:.1f} days away, under the {min_runway_days:f} required"
+        )
     return f"{'ok':<7}{account_id}  {money} ≥ floor {floor}"
 
 
-def check_to_dict(account_id: str, outcome: AccountResult, floor_usd: Decimal) -> dict[str, Any]:
-    """The ``balance --json`` object plus ``floor_usd`` and ``below_floor`` (``null`` when unreadable)."""
+def check_to_dict(
+    account_id: str,
+    outcome: AccountResult,
+    floor_usd: Decimal,
+    runway: Runway | None = None,
+    min_runway_days: Decimal | None = None,
+) -> dict[str, Any]:
+    """The ``balance --json`` object plus ``floor_usd`` and ``below_floor`` (``null`` when unreadable).
+
+    With a runway rule: ``spend_usd_per_day``, ``days_until_floor`` and ``runway_too_short`` too.
+    """
     below = outcome.is_below(floor_usd) if isinstance(outcome, CreditBalance) else None
-    return {**outcome_to_dict(account_id, outcome), "floor_usd": json_number(floor_usd), "below_floor": below}
+    data = {**outcome_to_dict(account_id, outcome), "floor_usd": json_number(floor_usd), "below_floor": below}
+    if min_runway_days is None:
+        return data
+    days = None if runway is None else runway.days_until_floor
+    return {
+        **data,
+        "spend_usd_per_day": None if runway is None else json_number(runway.spend_usd_per_day),
+        "days_until_floor": None if days is None else json_number(days),
+        "runway_too_short": None if runway is None else days is not None and days < min_runway_days,
+    }
 
 
 def to_json(objects: Sequence[dict[str, Any]]) -> str:

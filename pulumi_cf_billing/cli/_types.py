@@ -15,7 +15,7 @@ from .._money import bounded_amount, parse_usd
 from .._results import MAX_CENTS
 from .._text import shown
 
-__all__ = ["account_balance", "floor_usd", "port_number", "positive_int", "positive_seconds"]
+__all__ = ["account_balance", "days_number", "floor_usd", "port_number", "positive_int", "positive_seconds"]
 
 
 def floor_usd(text: str) -> Decimal:
@@ -25,6 +25,16 @@ def floor_usd(text: str) -> Decimal:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected a non-negative number of US dollars, like 50 or 49.99; got {shown(text)}"
+        ) from None
+
+
+def days_number(text: str) -> Decimal:
+    """A non-negative number of days (``7``, ``2.5``), exact."""
+    try:
+        return parse_usd(text, what="days")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative number of days, like 7 or 2.5; got {shown(text)}"
         ) from None
 
 
