@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import pulumi
 
 from .._serialize import spending_limit_to_dict, usage_history_to_dict
-from ._functions import _as_run_error, _dependencies_gate
+from ._functions import _as_run_error, _dependencies_gate, _set_all
 from ._program import spending_limit_in_program, usage_in_program
 
 __all__ = [
@@ -33,12 +33,6 @@ __all__ = [
 ]
 
 R = TypeVar("R")
-
-
-def _set_all(result: dict[str, Any], arguments: dict[str, Any]) -> None:
-    for name, value in arguments.items():
-        if name != "__self__":
-            pulumi.set(result, name, value)
 
 
 @pulumi.output_type
