@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -34,16 +33,16 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
+from .._assess import Reading, Rules, assess, read_for
 from .._client import CreditBalanceClient
 from .._config import validate_account_id
 from .._exceptions import CloudflareBillingError
-from .._models import CreditBalance, SpendingLimit, UsageHistory
 from .._money import format_usd, parse_usd
 from .._protocol import parse_response
 from .._results import ResultReader, read_credit_balance, read_spending_limit, read_usage_history
 from .._serialize import credit_balance_to_dict, spending_limit_to_dict
 from .._text import clean
-from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, breach_message, judge, measure_runway, runway_window
+from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, breach_message
 from ._settings import CREDENTIALS_NAMESPACE, settings_for
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "CreditBalanceGuardProvider"]
@@ -174,31 +173,24 @@ def judge_reading(
     read, whatever its cause, goes through ``on_error``. State holds no baseline: runway is measured
     from Cloudflare's usage history at every check.
     """
-    floor_usd = parse_usd(news["floor_usd"])
-    min_days = None if news.get("min_runway_days") is None else _parse_days(news["min_runway_days"])
-    window = _window_days(news.get("runway_window_days"))
+    rules = Rules(
+        floor_usd=parse_usd(news["floor_usd"]),
+        require_auto_topup=bool(news.get("require_auto_topup")),
+        min_runway_days=None if news.get("min_runway_days") is None else _parse_days(news["min_runway_days"]),
+        runway_window_days=_window_days(news.get("runway_window_days")),
+        require_spending_limit=bool(news.get("require_spending_limit")),
+    )
     moment = now or datetime.now(UTC)
     try:
-        reading = _read(news, window if min_days is not None else None, moment)
+        reading = _read(news, rules, moment)
     except CloudflareBillingError as error:
         message = f"{SUBJECT}: could not read the AI Gateway balance of account {news['account_id']}: {error.message}"
         carried = {key: olds.get(key) for key in (*OBSERVED_KEYS, *RUNWAY_KEYS)}
         state = {**carried, "status": "unreadable", "message": message}
         return state, (message if news.get("on_error", "fail") == "fail" else None)
-    balance = reading.balance
-    runway = (
-        None if reading.usage is None else measure_runway(balance.balance_usd, floor_usd, reading.usage, moment, window)
-    )
+    runway, problems = assess(reading, rules, moment)
     state = _observation(reading, runway)
-    problems = judge(
-        balance,
-        floor_usd,
-        require_auto_topup=bool(news.get("require_auto_topup")),
-        min_runway_days=min_days,
-        runway=runway,
-        require_spending_limit=bool(news.get("require_spending_limit")),
-        spending_limit=reading.spending_limit,
-    )
+    balance, floor_usd = reading.balance, rules.floor_usd
     if not problems:
         message = f"balance {format_usd(balance.balance_usd)} is at or above the floor {format_usd(floor_usd)}"
         return {**state, "status": "ok", "message": message}, None
@@ -207,31 +199,18 @@ def judge_reading(
     return {**state, "status": "breach", "message": message}, failure
 
 
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    balance: CreditBalance
-    usage: UsageHistory | None = None
-    spending_limit: SpendingLimit | None = None
-
-
-def _read(news: Mapping[str, Any], window_days: int | None, now: datetime) -> _Reading:
+def _read(news: Mapping[str, Any], rules: Rules, now: datetime) -> Reading:
     """The program's reading when it made one, else a read of our own (``pulumi refresh``)."""
     account = validate_account_id(str(news["account_id"]))
-    want_limit = bool(news.get("require_spending_limit"))
     observed = news.get(OBSERVED_INPUT)
     if isinstance(observed, Mapping):
-        return _from_program(observed, account, want_usage=window_days is not None, want_limit=want_limit)
+        return _from_program(observed, account, want_usage=rules.needs_usage, want_limit=rules.require_spending_limit)
     settings = settings_for(_lookup, namespace=news.get("credentials_namespace") or CREDENTIALS_NAMESPACE)
     with CreditBalanceClient(credentials=settings.credentials, base_url=settings.base_url) as client:
-        balance = client.get(account)
-        usage = None
-        if window_days is not None:
-            start, end = runway_window(now, window_days)
-            usage = client.get_usage_history(account, start=start, end=end)
-        return _Reading(balance, usage, client.get_spending_limit(account) if want_limit else None)
+        return read_for(client, account, rules, now)
 
 
-def _from_program(observed: Mapping[str, Any], account_id: str, *, want_usage: bool, want_limit: bool) -> _Reading:
+def _from_program(observed: Mapping[str, Any], account_id: str, *, want_usage: bool, want_limit: bool) -> Reading:
     """The program's reading (JSON text of Cloudflare's results), parsed by the protocol's own readers, or its error."""
     error = observed.get("error")
     texts = {name: observed.get(name) for name in ("result", "usage", "spending_limit")}
@@ -244,7 +223,7 @@ def _from_program(observed: Mapping[str, Any], account_id: str, *, want_usage: b
         body = b'{"success":true,"result":' + str(texts[name]).encode() + b"}"
         return parse_response(200, {}, body, account_id, read=read)
 
-    return _Reading(
+    return Reading(
         parsed("result", read_credit_balance),
         parsed("usage", read_usage_history) if want_usage else None,
         parsed("spending_limit", read_spending_limit) if want_limit else None,
@@ -257,7 +236,7 @@ def _lookup(key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _observation(reading: _Reading, runway: Runway | None) -> dict[str, Any]:
+def _observation(reading: Reading, runway: Runway | None) -> dict[str, Any]:
     """The fields to record: the balance's, the measured runway, the spending limit (nothing the next run needs)."""
     observed = {key: value for key, value in credit_balance_to_dict(reading.balance).items() if key in OBSERVED_KEYS}
     limit = reading.spending_limit

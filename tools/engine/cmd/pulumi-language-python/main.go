@@ -19,13 +19,18 @@
 //     `python -u pulumi-language-python-exec --monitor ... PROGRAM` with
 //     PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS set; exit code 32 means the
 //     program already reported its error (bail).
+//   - RunPlugin for policy packs (kind "analyzer"): resolves the pack's
+//     interpreter from its runtime options like a program's, runs
+//     `python -u -m pulumi.policy ARGS... PACK_DIR` in the request's directory
+//     with the request's environment added, streams stdout and stderr back and
+//     ends with the exit code.
 //   - InstallDependencies, About, GetProgramDependencies, RuntimeOptionsPrompts
 //     via the SDK toolchain package.
 //
 // What it deliberately does not do: GetRequiredPlugins/GetRequiredPackages
 // report no plugins (providers are then loaded when a resource first needs
 // them, so nothing is pre-downloaded), no type checker, no debugger, no
-// RunPlugin (Python component providers), no code generation.
+// Python provider plugins through RunPlugin, no code generation.
 package main
 
 import (
@@ -39,6 +44,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -325,6 +331,76 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	}
 	return &pulumirpc.RunResponse{}, nil
 }
+
+// RunPlugin runs a Python policy pack (kind "analyzer") for the engine.
+func (h *pythonHost) RunPlugin(
+	req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer,
+) error {
+	if req.GetKind() != "analyzer" {
+		return status.Errorf(codes.Unimplemented, "this Python language host runs policy packs only, not %q plugins", req.GetKind())
+	}
+	ctx := server.Context()
+	tc, err := resolveToolchain(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	args := append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...)
+	args = append(args, req.GetInfo().GetProgramDirectory())
+	cmd, err := tc.Command(ctx, args...)
+	if err != nil {
+		return err
+	}
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(env, req.GetEnv()...)
+	cmd.Dir = req.GetPwd()
+	out := &pluginOutput{server: server}
+	cmd.Stdout = out.writer(false)
+	cmd.Stderr = out.writer(true)
+	logging.V(5).Infof("pulumi-language-python: running plugin %v %v", cmd.Path, strings.Join(args, " "))
+
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return fmt.Errorf("could not run the policy pack: %w", err)
+		}
+		code = exitErr.ExitCode()
+	}
+	return out.send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
+}
+
+// pluginOutput forwards a plugin's stdout and stderr to a RunPlugin stream, one message at a time.
+type pluginOutput struct {
+	server pulumirpc.LanguageRuntime_RunPluginServer
+	mu     sync.Mutex
+}
+
+func (o *pluginOutput) send(resp *pulumirpc.RunPluginResponse) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.server.Send(resp)
+}
+
+func (o *pluginOutput) writer(stderr bool) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		data := append([]byte(nil), p...)
+		resp := &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: data}}
+		if stderr {
+			resp = &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: data}}
+		}
+		if err := o.send(resp); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // streamWriter forwards output to an InstallDependencies stream.
 type streamWriter struct {

@@ -1,0 +1,71 @@
+"""One account judged against a set of rules: what to read for them, and the verdict.
+
+The guard's provider, the policy pack and the CLI's ``check`` judge through here, so a rule, its
+reads and its words exist once. Reads go through a caller's client (its deadline, retries, pacing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from ._client import CreditBalanceClient
+from ._models import CreditBalance, SpendingLimit, UsageHistory
+from ._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, judge, measure_runway, runway_window
+
+__all__ = ["Reading", "Rules", "assess", "read_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What a deploy needs: a floor in US dollars, and optionally auto top-up, a runway in days, a spending limit."""
+
+    floor_usd: Decimal
+    require_auto_topup: bool = False
+    min_runway_days: Decimal | None = None
+    runway_window_days: int = DEFAULT_RUNWAY_WINDOW_DAYS
+    require_spending_limit: bool = False
+
+    @property
+    def needs_usage(self) -> bool:
+        """Whether judging needs the usage history (a runway rule)."""
+        return self.min_runway_days is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What was read of one account: the balance, and the usage history and spending limit when a rule needs them."""
+
+    balance: CreditBalance
+    usage: UsageHistory | None = None
+    spending_limit: SpendingLimit | None = None
+
+
+def read_for(client: CreditBalanceClient, account_id: str, rules: Rules, now: datetime) -> Reading:
+    """Read what ``rules`` need of ``account_id``: one request, one more per rule that needs one."""
+    balance = client.get(account_id)
+    usage = None
+    if rules.needs_usage:
+        start, end = runway_window(now, rules.runway_window_days)
+        usage = client.get_usage_history(account_id, start=start, end=end)
+    limit = client.get_spending_limit(account_id) if rules.require_spending_limit else None
+    return Reading(balance, usage, limit)
+
+
+def assess(reading: Reading, rules: Rules, now: datetime) -> tuple[Runway | None, list[str]]:
+    """The measured runway (with usage) and the problems with ``reading``, most urgent first."""
+    balance = reading.balance
+    runway = None
+    if reading.usage is not None:
+        runway = measure_runway(balance.balance_usd, rules.floor_usd, reading.usage, now, rules.runway_window_days)
+    problems = judge(
+        balance,
+        rules.floor_usd,
+        require_auto_topup=rules.require_auto_topup,
+        min_runway_days=rules.min_runway_days,
+        runway=runway,
+        require_spending_limit=rules.require_spending_limit,
+        spending_limit=reading.spending_limit,
+    )
+    return runway, problems
