@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210"
 # Where a test that forgot its base URL would send its request: a loopback port nobody listens on,
 # never Cloudflare. Subprocesses (the CLI, the engine) inherit it.
 NOWHERE_BASE_URL = "http://127.0.0.1:9/client/v4"
+REPO = Path(__file__).resolve().parent.parent
 os.environ["CLOUDFLARE_BASE_URL"] = NOWHERE_BASE_URL
 
 
@@ -80,3 +83,19 @@ def _loopback_only() -> Iterator[None]:
         patch.setattr(socket.socket, "connect", connect)
         patch.setattr(socket.socket, "connect_ex", connect_ex)
         yield
+
+
+@pytest.fixture(scope="session")
+def engine_bin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory holding ``pulumi`` and its Python plugins, built on first use and cached outside the repo."""
+    log = tmp_path_factory.mktemp("engine") / "build.log"
+    with log.open("w") as stderr:
+        built = subprocess.run(  # noqa: S603  # our own build script
+            [str(REPO / "tools" / "engine" / "build")], stdout=subprocess.PIPE, stderr=stderr, text=True, check=False
+        )
+    if built.returncode != 0:
+        message = f"tools/engine/build failed ({built.returncode}):\n{log.read_text()[-4000:]}"
+        if os.environ.get("PULUMI_CF_BILLING_REQUIRE_ENGINE") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return Path(built.stdout.strip().splitlines()[-1])

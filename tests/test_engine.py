@@ -17,28 +17,12 @@ import pytest
 
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault, LocalStack
 
-from .conftest import ACCOUNT, SENTINEL_TOKEN
+from .conftest import ACCOUNT, REPO, SENTINEL_TOKEN
 
 pytestmark = pytest.mark.engine
 
-REPO = Path(__file__).resolve().parent.parent
+
 BREACH = "are not enough to deploy: balance $9.99 is below the floor $10.00"
-
-
-@pytest.fixture(scope="session")
-def engine_bin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The directory holding ``pulumi`` and its Python plugins, built on first use and cached outside the repo."""
-    log = tmp_path_factory.mktemp("engine") / "build.log"
-    with log.open("w") as stderr:
-        built = subprocess.run(  # noqa: S603  # our own build script
-            [str(REPO / "tools" / "engine" / "build")], stdout=subprocess.PIPE, stderr=stderr, text=True, check=False
-        )
-    if built.returncode != 0:
-        message = f"tools/engine/build failed ({built.returncode}):\n{log.read_text()[-4000:]}"
-        if os.environ.get("PULUMI_CF_BILLING_REQUIRE_ENGINE") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return Path(built.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture

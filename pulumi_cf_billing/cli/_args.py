@@ -21,6 +21,7 @@ __all__ = [
     "CheckCommand",
     "Command",
     "FakeApiCommand",
+    "PolicyPackCommand",
     "ReadOptions",
     "UsageCommand",
     "build_parser",
@@ -89,7 +90,15 @@ class FakeApiCommand:
     tokens: tuple[str, ...]
 
 
-Command = BalanceCommand | CheckCommand | UsageCommand | FakeApiCommand
+@dataclass(frozen=True)
+class PolicyPackCommand:
+    """``cf-billing policy-pack path`` or ``policy-pack init DIRECTORY``."""
+
+    action: str
+    directory: str | None = None
+
+
+Command = BalanceCommand | CheckCommand | UsageCommand | FakeApiCommand | PolicyPackCommand
 AddParser = Callable[..., argparse.ArgumentParser]
 """The ``add_parser`` method of ``parser.add_subparsers()``: argparse has no public name for its class."""
 
@@ -163,7 +172,7 @@ def _add_read_command(add_parser: AddParser, name: str, summary: str, descriptio
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``cf-billing`` parser with its four subcommands."""
+    """The ``cf-billing`` parser with its subcommands."""
     parser = argparse.ArgumentParser(
         prog="cf-billing",
         epilog=EPILOG,
@@ -197,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--floor-usd", type=floor_usd, metavar="AMOUNT", help="also show the days until this floor, in US dollars"
     )
     _add_fake_api(commands.add_parser)
+    pack = commands.add_parser(
+        "policy-pack",
+        help="the CrossGuard policy pack: where it is, or a copy to publish",
+        description="Print the shipped policy pack's directory (path), or write a pack into DIRECTORY (init).",
+    )
+    pack.add_argument("action", choices=("path", "init"))
+    pack.add_argument("directory", nargs="?", help="with init: a new or empty directory for the pack")
     return parser
 
 
@@ -204,6 +220,8 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
     """The typed command for parsed arguments; resolves and validates account ids (no I/O but the accounts file)."""
     if namespace.command == "fake-api":
         return FakeApiCommand(namespace.host, namespace.port, tuple(namespace.account), tuple(namespace.token))
+    if namespace.command == "policy-pack":
+        return PolicyPackCommand(namespace.action, namespace.directory)
     read = ReadOptions(
         account_ids=resolve_account_ids(namespace.account_id, namespace.accounts_file, environ),
         as_json=namespace.json,

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from .._exceptions import CloudflareBillingError, ConfigurationError
-from ._args import BalanceCommand, CheckCommand, Command, UsageCommand, parse_command
+from ._args import BalanceCommand, CheckCommand, Command, PolicyPackCommand, UsageCommand, parse_command
 from ._commands import run_balance, run_check
 from ._exit_codes import ExitCode
 from ._fetch import ReadHooks
@@ -50,6 +50,10 @@ def _run(command: Command, hooks: ReadHooks | None) -> ExitCode:
         return run_check(command, hooks)
     if isinstance(command, UsageCommand):
         return run_usage(command, hooks)
+    if isinstance(command, PolicyPackCommand):
+        from ._policy_pack import run_policy_pack  # noqa: PLC0415  # only this command needs the pack
+
+        return run_policy_pack(command)
     from ._fake_api import run_fake_api  # noqa: PLC0415  # only fake-api needs the testing package
 
     return run_fake_api(command)

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,8 @@ class LocalStack:
             pulumi_command=automation.PulumiCommand(root=str(bin_dir.parent)),
             env_vars={
                 **(env or {}),
-                "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+                # The engine's plugins, then the virtualenv's interpreter (a policy pack's `python`).
+                "PATH": os.pathsep.join([str(bin_dir), str(virtualenv / "bin"), os.environ.get("PATH", "")]),
                 "PULUMI_BACKEND_URL": f"file://{self.state}",
                 "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
                 "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -79,9 +80,11 @@ class LocalStack:
         self._stack: Any = None
 
     def use_virtualenv(self, virtualenv: Path) -> None:
-        """Run the program with the Python environment at ``virtualenv`` from now on."""
+        """Run a Python program with the Python environment at ``virtualenv`` from now on (others: no change)."""
         settings = self.workspace.project_settings()
         runtime = settings.runtime
+        if (getattr(runtime, "name", runtime) or "") != "python":
+            return
         options = dict(getattr(runtime, "options", None) or {})
         settings.runtime = self._automation.ProjectRuntimeInfo(
             name="python", options={**options, "virtualenv": str(virtualenv)}
@@ -100,13 +103,27 @@ class LocalStack:
         """``pulumi config set [--secret] KEY VALUE``."""
         self._stack.set_config(key, self._automation.ConfigValue(value, secret=secret))
 
-    def preview(self, *, check: bool = True, expect_no_changes: bool = False, diff: bool = False) -> PulumiResult:
-        """``pulumi preview`` (``--expect-no-changes`` fails when anything would change)."""
-        return self._do("preview", lambda: self._stack.preview(expect_no_changes=expect_no_changes, diff=diff), check)
+    def preview(
+        self,
+        *,
+        check: bool = True,
+        expect_no_changes: bool = False,
+        diff: bool = False,
+        policy_packs: Sequence[Path] = (),
+        policy_pack_configs: Sequence[Path] = (),
+    ) -> PulumiResult:
+        """``pulumi preview`` (``--expect-no-changes`` fails when anything would change), with policy packs."""
+        packs = _policy_options(policy_packs, policy_pack_configs)
+        return self._do(
+            "preview", lambda: self._stack.preview(expect_no_changes=expect_no_changes, diff=diff, **packs), check
+        )
 
-    def up(self, check: bool = True) -> PulumiResult:
-        """``pulumi up --yes --skip-preview`` (the engine still runs every check)."""
-        return self._do("up", self._stack.up, check)
+    def up(
+        self, check: bool = True, *, policy_packs: Sequence[Path] = (), policy_pack_configs: Sequence[Path] = ()
+    ) -> PulumiResult:
+        """``pulumi up --yes --skip-preview`` (the engine still runs every check), with policy packs."""
+        packs = _policy_options(policy_packs, policy_pack_configs)
+        return self._do("up", lambda: self._stack.up(**packs), check)
 
     def refresh(self, check: bool = True) -> PulumiResult:
         """``pulumi refresh --yes``."""
@@ -145,6 +162,10 @@ class LocalStack:
                 raise RuntimeError(f"pulumi {operation} failed ({result.returncode}):\n{result.output}") from None
             return result
         return PulumiResult(operation, 0, done.stdout, done.stderr)
+
+
+def _policy_options(packs: Sequence[Path], configs: Sequence[Path]) -> dict[str, Any]:
+    return {"policy_packs": [str(p) for p in packs] or None, "policy_pack_configs": [str(c) for c in configs] or None}
 
 
 def _copy_project(source: Path, target: Path) -> None:
