@@ -22,6 +22,7 @@ BENCHMARKS = (
     "bench_many_accounts.py",
     "bench_hostile.py",
     "bench_preview.py",
+    "bench_policy_pack.py",
 )
 
 
