@@ -1,10 +1,9 @@
-"""A fake Cloudflare API: a real HTTP server on loopback serving the credit-balance endpoint.
+"""A fake Cloudflare API: a real HTTP server on loopback serving the AI Gateway billing endpoints.
 
-It answers ``GET /client/v4/accounts/{account_id}/ai-gateway/billing/credit-balance`` the way
-Cloudflare does, checking in Cloudflare's order: route and method, credentials, rate limit (only
-when enforced), account, then any injected fault, else the account's balance. Every response is
-Cloudflare's JSON envelope (except the faults that imitate Cloudflare's HTML edge pages) and
-carries a unique ``cf-ray`` header. Money is in US cents, as on the real wire.
+It answers ``GET /client/v4/accounts/{id}/ai-gateway/billing/{credit-balance,usage-history,spending-limit}``
+as Cloudflare does, checking in its order: route and method, credentials, rate limit (when enforced),
+account, then any injected fault, else the account's data. Every response is Cloudflare's JSON
+envelope (but the faults imitating its HTML edge pages) with a unique ``cf-ray`` header.
 
 This module holds the state and decides each answer; ``_server`` does the HTTP, in a background
 thread (one more per connection, HTTP/1.1 keep-alive). The state is guarded by one lock, so tests
