@@ -164,3 +164,12 @@ def test_a_token_without_permission_fails_closed_with_the_hint(deploy: Deploy, a
     assert "could not read the AI Gateway balance" in refused.output
     assert "'AI Gateway Read' or 'AI Gateway Write'" in refused.output
     assert "token-for-another-account" not in refused.output
+
+
+@pytest.mark.engine
+def test_a_bad_config_value_is_an_error_naming_its_key(deploy: Deploy, api: FakeCloudflareAPI) -> None:
+    stack, config = deploy("yaml_outputs", {"floorUsd": "lots", "accountIds": [ACCOUNT]})
+    refused = stack.preview(check=False, **pack_options(config))
+    assert refused.returncode != 0
+    assert "floorUsd" in refused.output
+    assert api.request_count() == 0  # refused before any read
