@@ -45,7 +45,7 @@ from .._text import clean
 from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, breach_message
 from ._settings import CREDENTIALS_NAMESPACE, settings_for
 
-__all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "CreditBalanceGuardProvider"]
+__all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "CreditBalanceGuardProvider", "Reader", "judge_reading", "validate_inputs"]
 
 T = TypeVar("T")
 SUBJECT = "CreditBalanceGuard"
@@ -87,7 +87,7 @@ class CreditBalanceGuardProvider(ResourceProvider):
         _stack_config["request"] = req
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = _validate(news)
+        failures = validate_inputs(news)
         if failures or any(_unknown(news.get(key)) for key in (*INPUT_KEYS, OBSERVED_INPUT)):
             return CheckResult(news, failures)
         state, failure = judge_reading(news, _olds)
@@ -143,7 +143,8 @@ def _record(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: props.get(key) for key in (*INPUT_KEYS, *OUTPUT_KEYS)}
 
 
-def _validate(news: Mapping[str, Any]) -> list[CheckFailure]:
+def validate_inputs(news: Mapping[str, Any]) -> list[CheckFailure]:
+    """What is wrong with the guard's inputs, by property, before any request."""
     failures: list[CheckFailure] = []
     checks: dict[str, Callable[[Any], object]] = {
         "account_id": lambda value: validate_account_id(value if value is None else str(value)),
@@ -164,14 +165,18 @@ def _validate(news: Mapping[str, Any]) -> list[CheckFailure]:
     return failures
 
 
+Reader = Callable[[Mapping[str, Any], Rules, datetime], Reading]
+"""Reads what the rules need of the account that the inputs name (``account_id``)."""
+
+
 def judge_reading(
-    news: Mapping[str, Any], olds: Mapping[str, Any], now: datetime | None = None
+    news: Mapping[str, Any], olds: Mapping[str, Any], now: datetime | None = None, read: Reader | None = None
 ) -> tuple[dict[str, Any], str | None]:
-    """Read the account and judge it at ``now`` (default: the current UTC time).
+    """Read the account (with ``read``, default: this provider's reading) and judge it at ``now`` (default: now, UTC).
 
     Returns the state to record and the failure text, if the deploy must stop. Every failure to
     read, whatever its cause, goes through ``on_error``. State holds no baseline: runway is measured
-    from Cloudflare's usage history at every check.
+    from Cloudflare's usage history at every check. The ``cf-billing`` provider plugin judges here too.
     """
     rules = Rules(
         floor_usd=parse_usd(news["floor_usd"]),
@@ -182,7 +187,7 @@ def judge_reading(
     )
     moment = now or datetime.now(UTC)
     try:
-        reading = _read(news, rules, moment)
+        reading = (read or _read)(news, rules, moment)
     except CloudflareBillingError as error:
         message = f"{SUBJECT}: could not read the AI Gateway balance of account {news['account_id']}: {error.message}"
         carried = {key: olds.get(key) for key in (*OBSERVED_KEYS, *RUNWAY_KEYS)}
