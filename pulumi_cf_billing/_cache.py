@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 __all__ = ["SingleFlightCache"]
@@ -80,26 +81,23 @@ class SingleFlightCache(Generic[T]):
             return future, True
 
     def _settle(self, key: Hashable, future: Future[T], compute: Callable[[], T]) -> None:
-        try:
-            value = compute()
-        except Exception as error:
-            self._fail(key, future, error)
-        except BaseException:
-            self._fail(key, future, _Abandoned())
-            raise
-        else:
-            future.set_result(value)
+        with self._settling(key, future) as done:
+            done(compute())
 
     async def _settle_async(self, key: Hashable, future: Future[T], compute: Callable[[], Awaitable[T]]) -> None:
+        with self._settling(key, future) as done:
+            done(await compute())
+
+    @contextmanager
+    def _settling(self, key: Hashable, future: Future[T]) -> Iterator[Callable[[T], None]]:
+        """The one rule for both: a value or an error is shared; an interruption abandons the read, then re-raises."""
         try:
-            value = await compute()
+            yield future.set_result
         except Exception as error:
             self._fail(key, future, error)
         except BaseException:
             self._fail(key, future, _Abandoned())
             raise
-        else:
-            future.set_result(value)
 
     def _fail(self, key: Hashable, future: Future[T], error: BaseException) -> None:
         with self._lock:

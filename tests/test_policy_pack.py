@@ -74,7 +74,7 @@ def test_the_accounts_a_stack_deploys_to_come_from_cloudflare_resources(
     assert accounts_in(resource_type, props) == expected
 
 
-def test_the_policy_validates_its_config_with_a_schema() -> None:
+def test_the_policy_declares_its_config_schema() -> None:
     policy = credit_floor_policy()
     assert policy.name == POLICY_NAME
     assert policy.config_schema.required == ["floorUsd"]

@@ -56,11 +56,10 @@ def _report(
     now: datetime,
 ) -> tuple[dict[str, Any], str]:
     """One account's JSON object and text block."""
-    failure = balance if isinstance(balance, CloudflareBillingError) else usage
-    if isinstance(failure, CloudflareBillingError):
-        return {"account_id": account_id, "error": error_to_dict(failure)}, f"{account_id}  {error_summary(failure)}"
-    if not isinstance(usage, UsageHistory):  # pragma: no cover  # every other case returned above
-        raise TypeError(usage)
+    if isinstance(balance, CloudflareBillingError):
+        return _failed(account_id, balance)
+    if not isinstance(usage, UsageHistory):
+        return _failed(account_id, usage)
     floor = command.floor_usd if isinstance(balance, CreditBalance) else None
     runway = measure_runway(
         balance.balance_usd if isinstance(balance, CreditBalance) else Decimal(0), floor or Decimal(0), usage, now,
@@ -73,6 +72,10 @@ def _report(
         **({} if floor is None else _runway_fields(runway, floor)),
     }
     return data, _text(account_id, usage, command, runway, floor)
+
+
+def _failed(account_id: str, error: CloudflareBillingError) -> tuple[dict[str, Any], str]:
+    return {"account_id": account_id, "error": error_to_dict(error)}, f"{account_id}  {error_summary(error)}"
 
 
 def _runway_fields(runway: Runway, floor: Decimal) -> dict[str, Any]:
