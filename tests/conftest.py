@@ -11,6 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# In CI, property tests are deterministic (a fixed seed per test, no example database) and do not
+# fail for being slow on a loaded machine; locally they explore with fresh randomness.
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 SENTINEL_TOKEN = "cfsentinel-" + "Zq7" * 10  # 41 characters, never a real token
 ACCOUNT = "0123456789abcdef0123456789abcdef"
