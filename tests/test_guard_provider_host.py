@@ -157,7 +157,7 @@ def test_a_host_that_does_not_start_is_reported_with_its_stderr(tmp_path: Path) 
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise SystemExit('this pulumi is broken on purpose')\n")
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(shadow.parent)}
-    with pytest.raises(pytest.fail.Exception, match="did not start(.|\n)*broken on purpose"):
+    with pytest.raises(pytest.fail.Exception, match=r"did not start(?s:.)*broken on purpose"):
         Host(tmp_path / "host.stderr", env)
 
 
