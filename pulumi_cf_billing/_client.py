@@ -24,7 +24,7 @@ from ._cache import SingleFlightCache
 from ._config import environment_layer, resolve_account_id, resolve_settings, validate_account_id
 from ._credentials import Credentials
 from ._exceptions import ClientClosedError, CloudflareBillingError, ConfigurationError
-from ._flow import Flow, read_endpoint
+from ._flow import Flow, drive, drive_async, read_endpoint
 from ._models import CreditBalance, SpendingLimit, UsageHistory
 from ._pacing import RequestPacer
 from ._protocol import build_request
@@ -171,7 +171,7 @@ class BillingClient(_BaseClient["httpcore.ConnectionPool"]):
         return self._read(account_id, SPENDING_LIMIT_CALL)
 
     def _read(self, account_id: str | None, call: Call[T]) -> T:
-        from ._transport import drive, performer  # noqa: PLC0415  # see the note at P
+        from ._transport import performer  # noqa: PLC0415  # see the note at P
 
         account, key, flow = self._prepare(account_id, call)
         sleep = self._sleep or time.sleep
@@ -256,7 +256,7 @@ class AsyncBillingClient(_BaseClient["httpcore.AsyncConnectionPool"]):
         return [result for result in results if result is not None]
 
     async def _read(self, pool: httpcore.AsyncConnectionPool | None, account_id: str | None, call: Call[T]) -> T:
-        from ._transport import async_performer, drive_async  # noqa: PLC0415  # see the note at P
+        from ._transport import async_performer  # noqa: PLC0415  # see the note at P
 
         account, key, flow = self._prepare(account_id, call)
         sleep = self._sleep or asyncio.sleep
