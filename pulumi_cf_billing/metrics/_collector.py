@@ -20,6 +20,7 @@ from ._exporter import AccountState, Judgement
 __all__ = ["FAMILIES", "BillingCollector", "Family", "registry_for"]
 
 LABEL = "account_id"
+SECONDS_PER_DAY = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +45,11 @@ def _judged(value: Callable[[Judgement], float | Decimal | None]) -> Callable[[A
     return of
 
 
-def _runway_days(judged: Judgement) -> float | None:
+def _runway_seconds(judged: Judgement) -> float | None:
     if judged.runway is None:
         return None
     days = judged.runway.days_until_floor
-    return math.inf if days is None else float(days)
+    return math.inf if days is None else float(days * SECONDS_PER_DAY)
 
 
 def _last_failed(judged: Judgement) -> float | None:
@@ -102,11 +103,11 @@ FAMILIES = (
         _judged(lambda j: None if j.runway is None else j.runway.spend_usd_per_day),
     ),
     Family(
-        "cf_billing_runway_days",
-        "days",
-        "Days until the balance reaches the floor at the measured spend: 0 when under it, +Inf when nothing "
-        "was spent. Only with a runway rule.",
-        _judged(_runway_days),
+        "cf_billing_runway_seconds",
+        "seconds",
+        "Time until the balance reaches the floor at the measured spend per day, in seconds (Prometheus' base "
+        "unit; 86400 a day): 0 when under it, +Inf when nothing was spent. Only with a runway rule.",
+        _judged(_runway_seconds),
     ),
     Family(
         "cf_billing_deploy_allowed",
