@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -73,6 +74,11 @@ def metrics(api: FakeCloudflareAPI, capsys: pytest.CaptureFixture[str]) -> Calla
         (["--listen", "127.0.0.1:99999"], "expected a port number from 0 to 65535; got '99999'"),
         (["--listen", "127.0.0.1:0", "--interval", "59"], "--interval: expected at least 60 seconds; got '59'"),
         (["--listen", "127.0.0.1:0", "--request-budget", "1201"], "expected at most Cloudflare's 1200; got '1201'"),
+        (
+            ["--listen", "127.0.0.1:0", "--min-runway-days", "7d", "--runway-window-days", "91"],
+            "--min-runway-days must be a plain non-negative number of days up to 36,500 with at most 30 decimals, "
+            "like 7 or 2.5; got '7d'; --runway-window-days must be a whole number from 1 to 90; got '91'.",
+        ),
     ],
 )
 def test_unusable_options_exit_2_with_one_line_before_any_read(
@@ -81,6 +87,16 @@ def test_unusable_options_exit_2_with_one_line_before_any_read(
     run = metrics("--floor-usd", "50", *ids(ACCOUNT), *argv)
     assert run.code == ExitCode.USAGE
     assert message in run.err.strip().splitlines()[-1]  # one line says it all (argparse prints its usage above)
+    assert api.request_count() == 0
+
+
+def test_the_floor_is_parsed_by_the_guard_definition(api: FakeCloudflareAPI, metrics: Callable[..., Run]) -> None:
+    run = metrics("--floor-usd", "$50", *ids(ACCOUNT), "--listen", "127.0.0.1:0")
+    assert run.code == ExitCode.USAGE
+    assert run.err == (
+        "cf-billing: error: --floor-usd must be a plain non-negative number of US dollars up to 1,000,000,000,000 "
+        "with at most 30 decimals, like 50 or 49.99; got '$50'.\n"
+    )
     assert api.request_count() == 0
 
 
@@ -96,14 +112,21 @@ def test_missing_credentials_exit_2(api: FakeCloudflareAPI, metrics: Callable[..
 def test_once_writes_the_textfile_and_exits_0(
     api: FakeCloudflareAPI, metrics: Callable[..., Run], tmp_path: Path
 ) -> None:
-    api.add_account(ACCOUNT, balance_cents=4000)
+    api.add_account(ACCOUNT, balance_cents=4000, spend_usd_per_day=2)
     path = tmp_path / "cf_billing.prom"
-    run = metrics("--floor-usd", "50", *ids(ACCOUNT), "--textfile", str(path), "--once", "--require-auto-topup")
+    argv = ["--floor-usd", "30", *ids(ACCOUNT), "--textfile", str(path), "--once"]
+    run = metrics(*argv, "--min-runway-days", "7", "--runway-window-days", "3", "--require-auto-topup")
     assert (run.code, run.out, run.err) == (ExitCode.OK, "", "")
     values = {(s.name, s.labels["account_id"]): s.value for f in parse_classic(path.read_text()) for s in f.samples}
     assert values[("cf_billing_balance_usd", ACCOUNT)] == 40.0
-    assert values[("cf_billing_deploy_allowed", ACCOUNT)] == 0.0
-    assert api.request_count() == 1
+    assert values[("cf_billing_floor_usd", ACCOUNT)] == 30.0
+    assert values[("cf_billing_deploy_allowed", ACCOUNT)] == 0.0  # threshold $10 under the floor $30
+    assert values[("cf_billing_spend_usd_per_day", ACCOUNT)] == 2.0
+    assert values[("cf_billing_runway_seconds", ACCOUNT)] == 5 * 86400.0
+    assert api.request_count(endpoint="credit-balance") == api.request_count(endpoint="usage-history") == 1
+    (usage,) = [r.path for r in api.requests if r.endpoint == "usage-history"]
+    query = parse_qs(urlsplit(usage).query)
+    assert int(query["end_time"][0]) - int(query["start_time"][0]) == 3 * 86_400_000  # --runway-window-days 3
 
 
 def test_once_with_an_unreadable_account_writes_what_it_knows_and_exits_3(

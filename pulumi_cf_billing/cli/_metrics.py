@@ -19,6 +19,7 @@ from .. import metrics
 from .._assess import Rules
 from .._client import CreditBalanceClient
 from .._exceptions import ConfigurationError
+from .._guard_definition import GUARD_INPUTS, REQUIRED, parse_guard
 from .._pacing import CLOUDFLARE_LIMIT
 from .._retry import Timeout
 from .._text import shown
@@ -26,7 +27,7 @@ from .._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
 from ..metrics import DEFAULT_INTERVAL_S, DEFAULT_REQUEST_BUDGET, Cycle, Exporter
 from ._exit_codes import ExitCode
 from ._signals import stop_on_signals
-from ._types import days_number, floor_usd, port_number, positive_int, positive_seconds
+from ._types import port_number, positive_int, positive_seconds
 
 if TYPE_CHECKING:
     from ._args import AddParser, ReadOptions
@@ -35,6 +36,9 @@ __all__ = ["MIN_INTERVAL_S", "MetricsCommand", "add_metrics_parser", "metrics_co
 
 MIN_INTERVAL_S = 60.0
 """The shortest ``--interval``: more often would spend the token's rate limit for readings that barely move."""
+RULE_INPUTS = tuple(item for item in GUARD_INPUTS if item.name not in ("account_id", "on_breach", "on_error"))
+"""The guard's inputs that are rules: not the account (``--account-id`` gives the accounts), nor what a breach
+or an error does to a deploy (the exporter stops nothing, it reports)."""
 
 
 @dataclass(frozen=True)
@@ -108,15 +112,22 @@ def add_metrics_parser(add_parser: AddParser, read_options: argparse.ArgumentPar
     _add_rules(parser)
 
 
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def _add_rules(parser: argparse.ArgumentParser) -> None:
-    rules = parser.add_argument_group("the guard's rules, for cf_billing_deploy_allowed")
-    rules.add_argument(
-        "--floor-usd", type=floor_usd, required=True, metavar="AMOUNT", help="lowest acceptable balance in US dollars"
-    )
-    rules.add_argument("--min-runway-days", type=days_number, metavar="DAYS", help="days of measured spend required")
-    rules.add_argument("--require-auto-topup", action="store_true", help="require auto top-up that would work")
-    rules.add_argument("--require-spending-limit", action="store_true", help="require an account spending limit")
-    rules.add_argument(
+    """A flag per rule of the guard definition, spelled ``--floor-usd``; values are parsed by the definition."""
+    group = parser.add_argument_group("the guard's rules, for cf_billing_deploy_allowed")
+    for item in RULE_INPUTS:
+        if item.kind == "boolean":
+            group.add_argument(_flag(item.name), action="store_true", help=item.description)
+            continue
+        default = "" if item.default is None or item.default is REQUIRED else f" (default {item.default})"
+        metavar = "AMOUNT" if item.kind == "amount_usd" else "DAYS"
+        required = item.default is REQUIRED
+        group.add_argument(_flag(item.name), required=required, metavar=metavar, help=item.description + default)
+    group.add_argument(
         "--topup-failure-window-days",
         type=positive_int,
         default=DEFAULT_TOPUP_FAILURE_WINDOW_DAYS,
@@ -124,6 +135,15 @@ def _add_rules(parser: argparse.ArgumentParser) -> None:
         help=f"a top-up that failed this recently means auto top-up is not working (default "
         f"{DEFAULT_TOPUP_FAILURE_WINDOW_DAYS})",
     )
+
+
+def _rules(namespace: argparse.Namespace) -> Rules:
+    """The rules the flags give, parsed by the guard definition; :class:`ConfigurationError` naming each bad flag."""
+    values = {_flag(item.name): getattr(namespace, item.name) for item in RULE_INPUTS}
+    parsed = parse_guard(values, spelling=_flag, inputs=RULE_INPUTS)
+    if parsed.guard is None:
+        raise ConfigurationError("; ".join(problem.reason for problem in parsed.problems) + ".")
+    return parsed.guard.rules
 
 
 def metrics_command(namespace: argparse.Namespace, read: ReadOptions) -> MetricsCommand:
@@ -134,15 +154,9 @@ def metrics_command(namespace: argparse.Namespace, read: ReadOptions) -> Metrics
         raise ConfigurationError("metrics needs --listen HOST:PORT, --textfile PATH, or both.")
     if namespace.once and (namespace.textfile is None or namespace.listen is not None):
         raise ConfigurationError("--once writes the --textfile once and exits: give --textfile and no --listen.")
-    rules = Rules(
-        namespace.floor_usd,
-        require_auto_topup=namespace.require_auto_topup,
-        min_runway_days=namespace.min_runway_days,
-        require_spending_limit=namespace.require_spending_limit,
-    )
     return MetricsCommand(
         read,
-        rules,
+        _rules(namespace),
         namespace.topup_failure_window_days,
         namespace.interval,
         namespace.request_budget,
