@@ -18,9 +18,8 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families 
 from prometheus_client.parser import text_string_to_metric_families as parse_classic
 
 from pulumi_cf_billing import CreditBalanceClient
-from pulumi_cf_billing._assess import Rules
 from pulumi_cf_billing._exceptions import ConfigurationError
-from pulumi_cf_billing.metrics import FAMILIES, Cycle, Exporter, registry_for, serving, write_textfile
+from pulumi_cf_billing.metrics import FAMILIES, Cycle, Exporter, Rules, registry_for, serving, write_textfile
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from .conftest import ACCOUNT, OTHER_ACCOUNT, SENTINEL_TOKEN, FakeClock
@@ -313,6 +312,8 @@ def test_stop_interrupts_the_wait_between_cycles(api: FakeCloudflareAPI, client:
     stopper.join(timeout=10)
     assert not stopper.is_alive()
     assert api.request_count() == 1
+    with pytest.raises(RuntimeError, match=r"^This exporter was started already: make a new one\.$"):
+        exporter.start()
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ read keeps the last good values and marks the account unreadable. Serve the fami
 import importlib
 from typing import TYPE_CHECKING
 
+from .._assess import Rules
 from ._exporter import (
     DEFAULT_CONCURRENCY,
     DEFAULT_INTERVAL_S,
@@ -40,6 +41,7 @@ __all__ = [
     "Exporter",
     "Family",
     "Judgement",
+    "Rules",
     "check_textfile",
     "registry_for",
     "serving",

@@ -156,7 +156,9 @@ class Exporter:
                 return
 
     def start(self) -> Exporter:
-        """Run :meth:`run` in a background daemon thread; returns ``self``."""
+        """Run :meth:`run` in a background daemon thread; returns ``self``. An exporter starts once."""
+        if self._thread is not None or self._stop.is_set():
+            raise RuntimeError("This exporter was started already: make a new one.")
         self._thread = threading.Thread(target=self.run, name="cf-billing-metrics-loop", daemon=True)
         self._thread.start()
         return self
