@@ -34,6 +34,8 @@ import httpx
 from _common import load, machine, median, result
 from _fake_process import TOKEN, account_ids
 
+from pulumi_cf_billing.metrics import SYNC_CLIENT_CONNECTIONS
+
 GOAL_CPU_RATIO = 1.5
 GOAL_EXTRA_RSS_MB = 40.0
 LIMIT, WINDOW_S = 1200, 300.0
@@ -141,7 +143,10 @@ def main() -> None:
     print("bench_metrics: one exporter cycle vs one fleet read (get_many), fresh interpreters, fake API in a child")
     print(machine())
     print(load())
-    print(f"{args.accounts} accounts, latency {args.latency * 1e3:g} ms, concurrency {CONCURRENCY}, {args.runs} runs")
+    print(
+        f"{args.accounts} accounts, latency {args.latency * 1e3:g} ms, concurrency {CONCURRENCY} (the exporter reads "
+        f"with at most {SYNC_CLIENT_CONNECTIONS} threads: its sync client's connections), {args.runs} runs"
+    )
     pairs = []
     for run in range(1, args.runs + 1):
         base, cand = measure("baseline", args), measure("exporter", args)
