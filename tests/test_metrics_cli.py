@@ -183,6 +183,6 @@ def test_the_exporter_serves_and_writes_in_the_background_until_signalled(
     process.send_signal(stop)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 0
-    assert err.startswith(f"cf-billing: reading 1 account every 300 s into {textfile}; Ctrl-C to stop.")
+    assert err.startswith(f"cf-billing: reading 1 account every 300 s into /metrics and {textfile}; Ctrl-C to stop.")
     assert "Traceback" not in err
     assert SENTINEL_TOKEN not in out + err + textfile.read_text() + scraped[0].text

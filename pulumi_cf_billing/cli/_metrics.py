@@ -198,7 +198,8 @@ def _serve(command: MetricsCommand, exporter: Exporter, stop: threading.Event) -
             host, port = stack.enter_context(metrics.serving(registry, *command.listen))
             print(f"http://{f'[{host}]' if ':' in host else host}:{port}/metrics", flush=True)
         stack.enter_context(exporter)
-        count, where = len(exporter.account_ids), command.textfile or "/metrics"
+        count = len(exporter.account_ids)
+        where = " and ".join(place for place in ("/metrics" if command.listen else "", command.textfile) if place)
         print(
             f"cf-billing: reading {count} account{'s' * (count != 1)} every {command.interval_s:g} s into {where}; "
             "Ctrl-C to stop.",
