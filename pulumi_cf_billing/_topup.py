@@ -9,36 +9,20 @@ the last ``failure_window_days`` days. Cloudflare's ``topup_config.error`` witho
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ._models import CreditBalance, TopupConfig
 from ._money import format_usd
 from ._text import SERVER_TEXT_LIMIT, clean
 
-__all__ = ["DEFAULT_TOPUP_FAILURE_WINDOW_DAYS", "SECONDS_BEFORE", "last_failed_at", "topup_problem"]
+__all__ = ["DEFAULT_TOPUP_FAILURE_WINDOW_DAYS", "TOPUP_PROBLEM", "topup_problem"]
+
+TOPUP_PROBLEM = "auto top-up would not work"
+"""How every top-up problem begins (a refusal line then leaves the top-up state out of its facts)."""
 
 DEFAULT_TOPUP_FAILURE_WINDOW_DAYS = 3
 """Days during which a failed top-up means auto top-up is not working."""
-
-SECONDS_BEFORE = Decimal(10) ** 11
-"""``lastFailedAt`` values under this are epoch seconds (10^11 s is the year 5138), others epoch milliseconds
-(10^11 ms is March 1973, before Cloudflare existed): Cloudflare does not document the unit."""
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def last_failed_at(topup: TopupConfig) -> datetime | None:
-    """When a top-up last failed, as an aware UTC datetime; ``None`` when Cloudflare gave no time.
-
-    A ``lastFailedAt`` under :data:`SECONDS_BEFORE` is read as epoch seconds, any other as epoch
-    milliseconds.
-    """
-    value = topup.last_failed_at
-    if value is None:
-        return None
-    seconds = value if value < SECONDS_BEFORE else value / 1000
-    return _EPOCH + timedelta(seconds=float(seconds))
 
 
 def topup_problem(
@@ -66,7 +50,7 @@ def topup_problem(
     if not reasons:
         return None
     listed = reasons[0] if len(reasons) == 1 else f"{', '.join(reasons[:-1])} and {reasons[-1]}"
-    return f"auto top-up would not work: {listed}"
+    return f"{TOPUP_PROBLEM}: {listed}"
 
 
 def _configuration_problem(topup: TopupConfig, floor_usd: Decimal) -> str | None:
@@ -91,7 +75,7 @@ def _payment_problem(has_default_payment_method: bool | None) -> str | None:
 
 
 def _failure_problem(topup: TopupConfig, now: datetime, window_days: int) -> str | None:
-    failed_at = last_failed_at(topup)
+    failed_at = topup.last_failed_at_datetime
     text = f' ("{clean(topup.error, SERVER_TEXT_LIMIT)}")' if topup.error else ""
     if failed_at is None:
         return f"the last top-up failed at a time Cloudflare did not give{text}" if topup.error else None

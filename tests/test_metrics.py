@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -130,7 +131,7 @@ def test_a_failed_top_up_counts_within_the_window(api: FakeCloudflareAPI, client
         ACCOUNT, topup_threshold_cents=5000, topup_error="declined", last_failed_at_ms=int(failed.timestamp() * 1000)
     )
     within = Exporter(client, [ACCOUNT], FLOOR, now=lambda: NOW)
-    outside = Exporter(client, [ACCOUNT], FLOOR, now=lambda: NOW, topup_failure_window_days=1)
+    outside = Exporter(client, [ACCOUNT], replace(FLOOR, topup_failure_window_days=1), now=lambda: NOW)
     within.refresh()
     outside.refresh()
     assert samples(within)[("cf_billing_auto_topup_working", ACCOUNT)] == 0.0

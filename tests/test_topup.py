@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pulumi_cf_billing import CreditBalanceClient
+from pulumi_cf_billing._models import LAST_FAILED_AT_SECONDS_BEFORE as SECONDS_BEFORE
 from pulumi_cf_billing._models import CreditBalance, TopupConfig
-from pulumi_cf_billing._topup import SECONDS_BEFORE, last_failed_at, topup_problem
+from pulumi_cf_billing._topup import topup_problem
 from pulumi_cf_billing.testing import FakeCloudflareAPI
 
 from .conftest import ACCOUNT, SENTINEL_TOKEN
@@ -35,7 +36,7 @@ def failed(at: datetime | None, error: str | None = "card declined") -> TopupCon
 
 
 def test_no_timestamp_is_no_time() -> None:
-    assert last_failed_at(WORKING) is None
+    assert WORKING.last_failed_at_datetime is None
 
 
 @pytest.mark.parametrize(
@@ -51,15 +52,15 @@ def test_no_timestamp_is_no_time() -> None:
     ],
 )
 def test_under_ten_to_the_eleven_is_seconds_else_milliseconds(value: Decimal, expected: datetime) -> None:
-    assert last_failed_at(replace(WORKING, last_failed_at=value)) == expected
+    assert replace(WORKING, last_failed_at=value).last_failed_at_datetime == expected
 
 
 @given(st.datetimes(min_value=datetime(1974, 1, 1), max_value=datetime(5000, 1, 1), timezones=st.just(UTC)))
 def test_a_moment_reads_the_same_in_seconds_and_in_milliseconds(moment: datetime) -> None:
     whole = moment.replace(microsecond=0)
     seconds = Decimal(int(whole.timestamp()))
-    assert last_failed_at(replace(WORKING, last_failed_at=seconds)) == whole
-    assert last_failed_at(replace(WORKING, last_failed_at=seconds * 1000)) == whole
+    assert replace(WORKING, last_failed_at=seconds).last_failed_at_datetime == whole
+    assert replace(WORKING, last_failed_at=seconds * 1000).last_failed_at_datetime == whole
 
 
 # -- the rule ------------------------------------------------------------------------------

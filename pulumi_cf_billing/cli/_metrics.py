@@ -23,7 +23,6 @@ from .._guard_definition import GUARD_INPUTS, REQUIRED, parse_guard
 from .._pacing import CLOUDFLARE_LIMIT
 from .._retry import Timeout
 from .._text import shown
-from .._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
 from ..metrics import DEFAULT_INTERVAL_S, DEFAULT_REQUEST_BUDGET, Cycle, Exporter
 from ._exit_codes import ExitCode
 from ._signals import stop_on_signals
@@ -47,7 +46,6 @@ class MetricsCommand:
 
     read: ReadOptions
     rules: Rules
-    topup_failure_window_days: int
     interval_s: float
     request_budget: int
     listen: tuple[str, int] | None
@@ -127,14 +125,6 @@ def _add_rules(parser: argparse.ArgumentParser) -> None:
         metavar = "AMOUNT" if item.kind == "amount_usd" else "DAYS"
         required = item.default is REQUIRED
         group.add_argument(_flag(item.name), required=required, metavar=metavar, help=item.description + default)
-    group.add_argument(
-        "--topup-failure-window-days",
-        type=positive_int,
-        default=DEFAULT_TOPUP_FAILURE_WINDOW_DAYS,
-        metavar="DAYS",
-        help=f"a top-up that failed this recently means auto top-up is not working (default "
-        f"{DEFAULT_TOPUP_FAILURE_WINDOW_DAYS})",
-    )
 
 
 def _rules(namespace: argparse.Namespace) -> Rules:
@@ -157,7 +147,6 @@ def metrics_command(namespace: argparse.Namespace, read: ReadOptions) -> Metrics
     return MetricsCommand(
         read,
         _rules(namespace),
-        namespace.topup_failure_window_days,
         namespace.interval,
         namespace.request_budget,
         namespace.listen,
@@ -175,7 +164,6 @@ def run_metrics(command: MetricsCommand, stop: threading.Event | None = None) ->
             client,
             command.read.account_ids,
             command.rules,
-            topup_failure_window_days=command.topup_failure_window_days,
             interval_s=command.interval_s,
             concurrency=command.read.concurrency,
             request_budget=command.request_budget,

@@ -14,7 +14,6 @@ from decimal import Decimal
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
 
-from .._topup import last_failed_at
 from ._exporter import AccountState, Judgement
 
 __all__ = ["FAMILIES", "BillingCollector", "Family", "registry_for"]
@@ -53,7 +52,7 @@ def _runway_seconds(judged: Judgement) -> float | None:
 
 
 def _last_failed(judged: Judgement) -> float | None:
-    moment = last_failed_at(judged.reading.balance.topup_config)
+    moment = judged.reading.balance.topup_config.last_failed_at_datetime
     return None if moment is None else moment.timestamp()
 
 

@@ -27,7 +27,7 @@ from .._exceptions import CloudflareBillingError, ConfigurationError
 from .._inputs import parse_whole_number
 from .._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S, RequestPacer
 from .._text import shown
-from .._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS, topup_problem
+from .._topup import topup_problem
 from .._verdict import Runway
 
 __all__ = [
@@ -92,8 +92,8 @@ class Cycle:
 class Exporter:
     """Reads ``account_ids`` through ``client`` every ``interval_s`` seconds in a background thread; keeps the results.
 
-    ``rules`` are the guard's (what a deploy needs); ``topup_failure_window_days`` how recent a failed
-    top-up must be to count. ``concurrency`` accounts (at most the client's connections) are read at a
+    ``rules`` are the guard's (what a deploy needs, how recent a failed top-up must be to count).
+    ``concurrency`` accounts (at most the client's connections) are read at a
     time, within ``request_budget`` requests per 5 minutes. ``on_cycle`` is called after each cycle (from
     the background thread).
     ``now`` (wall clock, aware), ``monotonic`` and ``wait`` (wait up to that many seconds; ``True``
@@ -108,7 +108,6 @@ class Exporter:
         account_ids: Iterable[str],
         rules: Rules,
         *,
-        topup_failure_window_days: int = DEFAULT_TOPUP_FAILURE_WINDOW_DAYS,
         interval_s: float = DEFAULT_INTERVAL_S,
         concurrency: int = DEFAULT_CONCURRENCY,
         request_budget: int = DEFAULT_REQUEST_BUDGET,
@@ -128,7 +127,7 @@ class Exporter:
         except ValueError as error:
             raise ConfigurationError(f"{error}.") from None
         self.rules, self.interval_s = rules, float(interval_s)
-        self._client, self._topup_window_days = client, topup_failure_window_days
+        self._client = client
         self._on_cycle, self._now, self._monotonic = on_cycle, now, monotonic
         self._budget = RequestPacer(budget, CLOUDFLARE_WINDOW_S)
         self._requests_per_read = 1 + rules.needs_usage + rules.require_spending_limit
@@ -198,7 +197,7 @@ class Exporter:
                 self._states[account_id] = AccountState(account_id, None if kept is None else kept.last_good, error)
             return error
         runway, problems = assess(reading, self.rules, now)
-        working = topup_problem(reading.balance, self.rules.floor_usd, now, self._topup_window_days)
+        working = topup_problem(reading.balance, self.rules.floor_usd, now, self.rules.topup_failure_window_days)
         judged = Judgement(reading, now, runway, tuple(problems), working)
         with self._lock:
             self._states[account_id] = AccountState(account_id, judged)
