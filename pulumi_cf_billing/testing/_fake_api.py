@@ -222,7 +222,8 @@ class FakeCloudflareAPI:
         with self._lock:
             account = self._accounts.get(account_id)
             if account is None:
-                raise NoSuchAccountError(f"no account {shown(account_id)} is served: add it first (--account ID=CENTS)")
+                served = "serve it first (add_account, or fake-api --account ID=BALANCE_CENTS)"
+                raise NoSuchAccountError(f"no account {shown(account_id)} is served: {served}")
             parsed = parse_changes(account_id, changes, int(time.time() * 1000))
             for name, value in parsed.fields.items():
                 setattr(account, name, value)

@@ -4,7 +4,9 @@ A ``ThreadingHTTPServer`` (one daemon thread per connection, HTTP/1.1 keep-alive
 each request, asks its :class:`ServerHooks` what to answer, and writes that answer, including
 the broken deliveries the faults ask for. It knows nothing of accounts or credentials beyond
 reading the authentication headers, and it never logs: http.server's default request log goes
-to stderr, and nothing about a request may appear anywhere.
+to stderr, and nothing about a request may appear anywhere. A request body is read whole up to
+1 MiB; a larger one is answered 413 before a byte of it is read, so no client can make it buffer
+or wait for more.
 """
 
 from __future__ import annotations
