@@ -58,7 +58,7 @@ def test_fifteen_digits_are_a_number(api: FakeCloudflareAPI, client: httpx.Clien
     assert bucket["start_time"] <= int(far) < bucket["end_time"]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=st.text(max_size=40))
 def test_any_query_value_is_answered_200_or_400(api: FakeCloudflareAPI, client: httpx.Client, value: str) -> None:
     response = usage(client, f"start_time={quote(value)}&end_time={quote(value)}")
