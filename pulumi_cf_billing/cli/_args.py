@@ -14,8 +14,9 @@ from decimal import Decimal
 from .._config import DEFAULT_TIMEOUT_S
 from .._version import __version__
 from ._accounts import resolve_account_ids
+from ._fake_api_args import FakeApiCommand, add_fake_api, fake_api_command
 from ._metrics import MetricsCommand, add_metrics_parser, metrics_command
-from ._types import account_balance, days_number, floor_usd, port_number, positive_int, positive_seconds
+from ._types import days_number, floor_usd, positive_int, positive_seconds
 
 __all__ = [
     "BalanceCommand",
@@ -82,16 +83,6 @@ class UsageCommand:
 
 
 @dataclass(frozen=True)
-class FakeApiCommand:
-    """``cf-billing fake-api``; ``accounts`` as (account id, balance in US cents); ``tokens`` as given."""
-
-    host: str
-    port: int
-    accounts: tuple[tuple[str, Decimal], ...]
-    tokens: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class PolicyPackCommand:
     """``cf-billing policy-pack path`` or ``policy-pack init DIRECTORY``."""
 
@@ -135,30 +126,6 @@ def _read_options_parser() -> argparse.ArgumentParser:
         help=f"accounts read at the same time (default {DEFAULT_CONCURRENCY})",
     )
     return common
-
-
-def _add_fake_api(add_parser: AddParser) -> None:
-    fake = add_parser(
-        "fake-api",
-        help="serve a fake Cloudflare API locally, for demos and tests",
-        description="Serve the fake credit-balance API until Ctrl-C; print its base URL.",
-    )
-    fake.add_argument("--host", default="127.0.0.1", help="IPv4 address to listen on (default 127.0.0.1)")
-    fake.add_argument("--port", type=port_number, default=0, help="port to listen on (default 0: any free port)")
-    fake.add_argument(
-        "--account",
-        type=account_balance,
-        action="append",
-        default=[],
-        metavar="ID=BALANCE_CENTS",
-        help="serve this account with this balance in US cents (repeatable; default: one demo account)",
-    )
-    fake.add_argument(
-        "--token",
-        action="append",
-        default=[],
-        help="accept this API token (repeatable; default: $CLOUDFLARE_API_TOKEN, else 'fake-token')",
-    )
 
 
 def _add_read_command(add_parser: AddParser, name: str, summary: str, description: str) -> argparse.ArgumentParser:
@@ -207,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--floor-usd", type=floor_usd, metavar="AMOUNT", help="also show the days until this floor, in US dollars"
     )
     add_metrics_parser(commands.add_parser, _read_options_parser(), EPILOG)
-    _add_fake_api(commands.add_parser)
+    add_fake_api(commands.add_parser)
     pack = commands.add_parser(
         "policy-pack",
         help="the CrossGuard policy pack: where it is, or a copy to publish",
@@ -221,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Command:
     """The typed command for parsed arguments; resolves and validates account ids (no I/O but the accounts file)."""
     if namespace.command == "fake-api":
-        return FakeApiCommand(namespace.host, namespace.port, tuple(namespace.account), tuple(namespace.token))
+        return fake_api_command(namespace, environ)
     if namespace.command == "policy-pack":
         return PolicyPackCommand(namespace.action, namespace.directory)
     read = ReadOptions(

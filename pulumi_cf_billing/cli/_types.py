@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import argparse
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from .._config import validate_account_id
-from .._exceptions import InvalidAccountIdError
-from .._money import bounded_amount, parse_usd
-from .._results import MAX_CENTS
+from .._money import parse_usd
 from .._text import shown
 
-__all__ = ["account_balance", "days_number", "floor_usd", "port_number", "positive_int", "positive_seconds"]
+__all__ = ["days_number", "floor_usd", "port_number", "positive_int", "positive_seconds"]
 
 
 def floor_usd(text: str) -> Decimal:
@@ -61,19 +58,3 @@ def port_number(text: str) -> int:
     if not text.strip().isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535; got {shown(text)}")
     return int(text)
-
-
-def account_balance(text: str) -> tuple[str, Decimal]:
-    """``ACCOUNT_ID=BALANCE_CENTS``: a valid account id and a finite number of US cents (``4999.5`` allowed)."""
-    account, _, cents = text.partition("=")
-    try:
-        account_id = validate_account_id(account)
-    except InvalidAccountIdError as error:
-        raise argparse.ArgumentTypeError(f"expected ACCOUNT_ID=BALANCE_CENTS: {error}") from None
-    try:
-        balance = bounded_amount(Decimal(cents.strip()), max_abs=MAX_CENTS)
-    except InvalidOperation:
-        balance = None
-    if balance is None:
-        raise argparse.ArgumentTypeError(f"expected ACCOUNT_ID=BALANCE_CENTS; {shown(cents)} is not a number of cents")
-    return account_id, balance
