@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from pulumi.provider.experimental import provider as api
 
-from pulumi_cf_billing.provider import SCHEMA_PATH, CfBillingProvider, to_plain, to_value
+from pulumi_cf_billing.provider import SCHEMA_PATH, CfBillingProvider
+from pulumi_cf_billing.provider._values import to_plain, to_value
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault, LocalStack
 
 from .conftest import ACCOUNT, REPO, SENTINEL_TOKEN
