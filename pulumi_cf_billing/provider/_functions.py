@@ -21,7 +21,7 @@ from .._results import WINDOWS
 from .._serialize import credit_balance_to_dict, spending_limit_to_dict, usage_history_to_dict
 from .._text import shown
 from ._settings import PluginSettings
-from ._values import camel, contains_secret, to_plain, to_value
+from ._values import camel, contains_secret, is_unknown, to_plain, to_value
 
 __all__ = ["invoke"]
 
@@ -106,6 +106,10 @@ def invoke(request: api.InvokeRequest, settings: PluginSettings) -> api.InvokeRe
     if function is None:
         raise CloudflareBillingError(f"cf-billing has no function {shown(request.tok)}.")
     parse, read = function
+    unknown = next((key for key, value in request.args.items() if is_unknown(value)), None)
+    if unknown is not None:  # the SDKs wait for known arguments; a request that does not is answered plainly
+        reason = f"{unknown} is not known yet: a function reads when it is called, so its arguments must be known"
+        return api.InvokeResponse(failures=[api.CheckFailure(unknown, reason)])
     try:
         kwargs = parse({key: to_plain(value) for key, value in request.args.items()})
         account, secret_account = _account(request.args, settings)

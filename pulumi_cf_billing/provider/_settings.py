@@ -18,6 +18,7 @@ from pulumi.provider.experimental.property_value import PropertyValue
 from .._assess import Reading, Rules, read_for
 from .._client import CreditBalanceClient
 from .._config import environment_layer, resolve_account_id, resolve_settings, validate_account_id
+from .._exceptions import ConfigurationError
 from ._values import is_unknown
 
 __all__ = ["NAMESPACE", "PluginSettings", "config_problems", "parse_config"]
@@ -44,7 +45,13 @@ class PluginSettings:
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def client(self) -> CreditBalanceClient:
-        """A client with the config's credentials, else the environment's; refuses missing ones, naming our keys."""
+        """A client with the config's credentials, else the environment's; refuses missing ones, naming our keys.
+
+        Refused too while a config value is not known yet: the environment's credential may not stand in for it.
+        """
+        if self.unknown:
+            keys = ", ".join(f"{NAMESPACE}:{key}" for key in sorted(self.unknown))
+            raise ConfigurationError(f"The provider cannot read yet: {keys} is not known until pulumi up.")
         settings = resolve_settings(self.config, environment_layer(self.environ), config_namespace=NAMESPACE)
         return CreditBalanceClient(credentials=settings.credentials, base_url=settings.base_url, environ=self.environ)
 

@@ -101,3 +101,15 @@ def test_a_secret_default_account_makes_the_guard_secret(plugin: PluginProcess, 
     assert inputs["accountId"] == PropertyValue(ACCOUNT, is_secret=True)
     assert all(value.is_secret for key, value in inputs.items() if key != "floorUsd")
     assert not inputs["floorUsd"].is_secret
+
+
+def test_a_token_not_known_yet_is_never_replaced_by_the_environments(
+    env_plugin: PluginProcess, api: FakeCloudflareAPI
+) -> None:
+    api.add_token(OTHER_TOKEN)
+    env_plugin.configure(values(apiToken=secret(UNKNOWN)))
+
+    _, failures = env_plugin.invoke("getCreditBalance", values(accountId=ACCOUNT))
+
+    assert "The provider cannot read yet: cf-billing:apiToken is not known until pulumi up." in failures[0][1]
+    assert api.request_count() == 0

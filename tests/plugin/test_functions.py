@@ -7,7 +7,7 @@ from typing import Any
 import grpc
 import pytest
 
-from pulumi_cf_billing.provider._values import to_plain
+from pulumi_cf_billing.provider._values import UNKNOWN, to_plain
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from ..conftest import ACCOUNT, SENTINEL_TOKEN
@@ -40,6 +40,14 @@ def test_a_wrong_argument_is_a_failure_naming_it_before_any_request(
     assert [prop for prop, _ in failures] == [argument]
     assert words in failures[0][1]
     assert "\n" not in failures[0][1]
+    assert api.request_count() == 0
+
+
+def test_an_argument_not_known_yet_is_named(plugin: PluginProcess, api: FakeCloudflareAPI) -> None:
+    _, failures = plugin.invoke("getCreditBalance", values(accountId=UNKNOWN))
+
+    assert failures == [("accountId", "accountId is not known yet: a function reads when it is called, so its "
+                         "arguments must be known")]  # fmt: skip
     assert api.request_count() == 0
 
 
