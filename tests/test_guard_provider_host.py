@@ -15,6 +15,7 @@ import asyncio
 import base64
 import os
 import pickletools
+import selectors
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ from .conftest import ACCOUNT, SENTINEL_TOKEN
 SENTINEL = SENTINEL_TOKEN
 URN = "urn:pulumi:stack::project::pulumi-python:dynamic/cf-billing:CreditBalanceGuard::guard"
 RPC_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0
 # Pulumi's wire encoding of a secret value (sdk/go/common/resource/sig): a map with this signature key.
 SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 PROVIDER = serialize_provider(CreditBalanceGuardProvider())
@@ -52,19 +54,29 @@ class Host:
 
     def __init__(self, stderr_path: Path, env: dict[str, str]) -> None:
         self.stderr_path = stderr_path
+        self.stopped = False
+        self.channel: grpc.Channel | None = None
         with stderr_path.open("wb") as stderr:
+            # -u as the engine starts it: the host prints its port without flushing.
             self.process = subprocess.Popen(  # our own interpreter, fixed arguments
-                [sys.executable, "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, stderr=stderr, env=env
+                [sys.executable, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, stderr=stderr, env=env
             )
-        assert self.process.stdout is not None
-        first_line = self.process.stdout.readline()  # the host prints its port once it is serving
+        first_line = self._first_line(START_TIMEOUT_S)  # the host prints its port once it is serving
         if not first_line.strip().isdigit():
             self.stop()
-            pytest.fail(f"the provider host did not start: {first_line!r}\n{self.stderr_text()}")
+            pytest.fail(f"the provider host did not start: {first_line!r}\n{self.stderr_text()}", pytrace=False)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{int(first_line)}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
         self.loop = asyncio.new_event_loop()
-        self.stopped = False
+
+    def _first_line(self, timeout_s: float) -> bytes:
+        """The first line the host prints, or ``b""`` when it prints none within ``timeout_s`` (or exits)."""
+        assert self.process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout_s):
+                return b""
+        return self.process.stdout.readline()
 
     # -- the engine's calls -------------------------------------------------------------------
 
@@ -123,7 +135,7 @@ class Host:
         """Stop the host (idempotent) and return its stderr."""
         if not self.stopped:
             self.stopped = True
-            if hasattr(self, "channel"):
+            if self.channel is not None:
                 self.channel.close()
                 self.loop.close()
             self.process.terminate()
@@ -138,6 +150,15 @@ class Host:
 
 
 HostFactory = Callable[..., Host]
+
+
+def test_a_host_that_does_not_start_is_reported_with_its_stderr(tmp_path: Path) -> None:
+    shadow = tmp_path / "shadow" / "pulumi"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise SystemExit('this pulumi is broken on purpose')\n")
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(shadow.parent)}
+    with pytest.raises(pytest.fail.Exception, match=r"did not start(?s:.)*broken on purpose"):
+        Host(tmp_path / "host.stderr", env)
 
 
 @pytest.fixture
