@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from .._assess import Reading, Rules, read_for
 from .._client import CreditBalanceClient
-from .._config import environment_layer, resolve_account_id, resolve_settings, validate_account_id
+from .._config import environment_layer, resolve_account_id, resolve_settings
 from .._exceptions import ConfigurationError
 from ._values import is_unknown
 
@@ -59,10 +58,10 @@ class PluginSettings:
         """The account id when an input gives none: ``cf-billing:accountId``, then ``CLOUDFLARE_ACCOUNT_ID``."""
         return resolve_account_id(self.config, environment_layer(self.environ))
 
-    def read(self, inputs: Mapping[str, Any], rules: Rules, now: datetime) -> Reading:
-        """What ``rules`` need of the account ``inputs`` name (``account_id``): the guard's reader."""
+    def read(self, account_id: str, rules: Rules, now: datetime) -> Reading:
+        """What ``rules`` need of ``account_id`` at ``now``: the guard's reader."""
         with self.client() as client:
-            return read_for(client, validate_account_id(str(inputs["account_id"])), rules, now)
+            return read_for(client, account_id, rules, now)
 
 
 def config_problems(args: Mapping[str, PropertyValue]) -> dict[str, str]:
