@@ -21,7 +21,7 @@ from .._results import WINDOWS
 from .._serialize import credit_balance_to_dict, spending_limit_to_dict, usage_history_to_dict
 from .._text import shown
 from ._settings import PluginSettings
-from ._values import camel, contains_secret, is_unknown, to_plain, to_value
+from ._values import camel, contains_secret, is_unknown, to_plain, to_value, unechoed
 
 __all__ = ["invoke"]
 
@@ -91,13 +91,10 @@ _FUNCTIONS: dict[str, tuple[Callable[[Mapping[str, Any]], dict[str, Any]], Reade
 def _account(args: Mapping[str, PropertyValue], settings: PluginSettings) -> tuple[str, bool]:
     """The account to read and whether it is secret: the argument, else the provider's default."""
     given = args.get("accountId")
-    if given is not None and given.value is not None:
-        if not isinstance(given.value, str):
-            raise ArgumentError(
-                "accountId", f"accountId must be text, 32 hexadecimal characters; got {shown(to_plain(given))}"
-            )
-        return validate_account_id(given.value), given.is_secret
-    return validate_account_id(settings.default_account()), settings.secret_account
+    if given is None or given.value is None:
+        return validate_account_id(settings.default_account()), settings.secret_account
+    text = given.value if isinstance(given.value, str) else str(to_plain(given))  # as the guard reads it
+    return validate_account_id(text), given.is_secret
 
 
 def invoke(request: api.InvokeRequest, settings: PluginSettings) -> api.InvokeResponse:
@@ -116,9 +113,12 @@ def invoke(request: api.InvokeRequest, settings: PluginSettings) -> api.InvokeRe
         with settings.client() as client:
             data = read(client, account, kwargs)
     except ArgumentError as error:
-        return api.InvokeResponse(failures=[api.CheckFailure(error.argument, str(error))])
+        reason = unechoed(str(error), request.args.get(error.argument))
+        return api.InvokeResponse(failures=[api.CheckFailure(error.argument, reason)])
     except CloudflareBillingError as error:
-        return api.InvokeResponse(failures=[api.CheckFailure("accountId", str(error))])
+        return api.InvokeResponse(
+            failures=[api.CheckFailure("accountId", unechoed(str(error), request.args.get("accountId")))]
+        )
     secret = secret_account or contains_secret(request.args.values())
     values = {camel(key): to_value(value, secret=secret) for key, value in data.items() if value is not None}
     return api.InvokeResponse(return_value=values)

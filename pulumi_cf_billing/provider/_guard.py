@@ -36,13 +36,12 @@ from .._money import format_usd
 from .._pulumi._guard_provider import SUBJECT
 from ._errors import REPORT, describe_unexpected
 from ._settings import PluginSettings
-from ._values import contains_secret, is_unknown, snake, to_plain, to_value
+from ._values import SECRET_TEXT, contains_secret, is_unknown, snake, to_plain, to_value, unechoed
 
 __all__ = ["INPUTS", "OUTPUTS", "check", "create", "diff", "read", "update"]
 
 INPUTS = tuple(item.camel for item in GUARD_INPUTS)
 OUTPUTS = tuple(camel(key) for key in OUTPUT_KEYS)
-SECRET_TEXT = "[secret]"  # noqa: S105  # what a secret shows as, not a secret
 
 
 def _parse(inputs: Mapping[str, PropertyValue]) -> ParsedGuard:
@@ -113,7 +112,7 @@ def check(request: api.CheckRequest, settings: PluginSettings) -> api.CheckRespo
     """Parse, wait for unknowns, read and judge: the guard's inputs and outputs, or why the deploy must stop."""
     inputs = _with_account(request.new_inputs, settings)
     parsed = _parse(inputs)
-    failures = [api.CheckFailure(problem.key, problem.reason) for problem in parsed.problems]
+    failures = [api.CheckFailure(p.key, unechoed(p.reason, inputs.get(p.key))) for p in parsed.problems]
     if parsed.guard is None or settings.unknown:
         return api.CheckResponse(inputs=request.new_inputs, failures=failures)  # deferred: judged at `pulumi up`
     state, failure = _judge(parsed.guard, _plain(request.old_inputs), settings)

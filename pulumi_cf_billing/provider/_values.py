@@ -15,10 +15,21 @@ from typing import Any
 
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
-__all__ = ["UNKNOWN", "camel", "contains_secret", "is_unknown", "snake", "to_plain", "to_value"]
+__all__ = [
+    "SECRET_TEXT",
+    "UNKNOWN",
+    "camel",
+    "contains_secret",
+    "is_unknown",
+    "snake",
+    "to_plain",
+    "to_value",
+    "unechoed",
+]
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """How the engine sends a value that is not known yet: this string (Pulumi's ``UnknownStringValue``)."""
+SECRET_TEXT = "[secret]"  # noqa: S105  # what a secret shows as in a message, not a secret
 
 
 def camel(name: str) -> str:
@@ -82,3 +93,15 @@ def to_value(data: Any, rename: Callable[[str], str] = camel, *, secret: bool = 
     else:
         value = PropertyValue(data)
     return value.with_secret(True) if secret else value
+
+
+def unechoed(reason: str, value: PropertyValue | None) -> str:
+    """A refusal of ``value`` that does not echo it when it is secret.
+
+    The parsers end a refusal with ``; got <value>``, which becomes ``; got a secret value``; elsewhere
+    (``'<id>' is not a Cloudflare account id``) the value's text becomes :data:`SECRET_TEXT`.
+    """
+    if value is None or not contains_secret([value]):
+        return reason
+    head, got, _ = reason.rpartition("; got ")
+    return f"{head}; got a secret value" if got else reason.replace(str(to_plain(value)), SECRET_TEXT)

@@ -28,7 +28,7 @@ WITH_OFFSET = "an ISO 8601 time with a UTC offset, like 2026-11-01T00:00:00Z"
             {"start": "2026-11-02T00:00:00Z", "end": "2026-11-01T00:00:00Z"}, "start", "is after end", id="reversed"
         ),
         pytest.param({"accountId": "nope"}, "accountId", "is not a Cloudflare account id", id="account"),
-        pytest.param({"accountId": 7}, "accountId", "accountId must be text", id="account-number"),
+        pytest.param({"accountId": 7}, "accountId", "'7.0' is not a Cloudflare account id", id="account-number"),
     ],
 )  # fmt: skip
 def test_a_wrong_argument_is_a_failure_naming_it_before_any_request(
@@ -94,3 +94,9 @@ def test_an_unknown_function_is_one_line(plugin: PluginProcess, api: FakeCloudfl
 
     assert raised.value.details() == "cf-billing has no function 'cf-billing:index:getEverything'."
     assert SENTINEL_TOKEN not in raised.value.details()
+
+
+def test_a_wrong_secret_argument_is_refused_without_showing_it(plugin: PluginProcess, api: FakeCloudflareAPI) -> None:
+    _, failures = plugin.invoke("getUsageHistory", values(accountId=ACCOUNT, start=secret("the-secret-start")))
+
+    assert failures == [("start", "start must be " + WITH_OFFSET + " or 2026-11-01T09:00:00+09:00; got a secret value")]

@@ -236,3 +236,22 @@ def test_turning_an_input_secret_is_a_change(plugin: PluginProcess, api: FakeClo
 
     assert "floorUsd" in response.diffs
     assert "status" in response.diffs  # now secret
+
+
+@pytest.mark.parametrize(
+    ("overrides", "shown_as"),
+    [
+        pytest.param({"floorUsd": secret("lots")}, "; got a secret value", id="floor"),
+        pytest.param({"requireAutoTopup": secret("yes")}, "; got a secret value", id="boolean"),
+        pytest.param({"accountId": secret("feedface")}, "'[secret]' is not a Cloudflare account id", id="account"),
+    ],
+)
+def test_a_wrong_secret_input_is_refused_without_showing_it(
+    plugin: PluginProcess, api: FakeCloudflareAPI, overrides: dict[str, Any], shown_as: str
+) -> None:
+    _, failures = plugin.check(guard(**overrides))
+
+    [(prop, reason)] = failures
+    assert prop in overrides
+    assert shown_as in reason
+    assert to_plain(overrides[prop]) not in reason
