@@ -134,6 +134,18 @@ def test_below_the_floor_is_one_clean_line_naming_floor_usd(plugin: PluginProces
     assert ACCOUNT in failures[0][1]
 
 
+def test_the_verdict_is_exact_where_a_double_is_not(plugin: PluginProcess, api: FakeCloudflareAPI) -> None:
+    """Numbers cross gRPC as doubles: 49.99 arrives as the double nearest it and is read back as 49.99; text keeps
+    digits no double holds. The status and message are judged from those exact values."""
+    api.accounts[ACCOUNT].balance_cents = 4999
+
+    at_floor, passed = plugin.check(guard(floorUsd=49.99))
+    _, refused = plugin.check(guard(floorUsd="49.990000000000000000001"))
+
+    assert (passed, to_plain(at_floor["message"])) == ([], "balance $49.99 is at or above the floor $49.99")
+    assert "balance $49.99 is below the floor $49.990000000000000000001" in refused[0][1]
+
+
 # -- a failure to judge ----------------------------------------------------------------------------
 
 
