@@ -40,10 +40,9 @@ from . import _functions, _guard
 from ._server import serve
 from ._settings import PluginSettings, config_problems, parse_config
 
-__all__ = ["GUARD", "SCHEMA_PATH", "CfBillingProvider", "main"]
+__all__ = ["SCHEMA_PATH", "CfBillingProvider", "main"]
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
-GUARD = "cf-billing:index:CreditBalanceGuard"
 
 
 class CfBillingProvider(api.Provider):
