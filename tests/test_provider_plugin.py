@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.automation.errors import CommandError
 
 from pulumi_cf_billing.testing import FakeCloudflareAPI, LocalStack
 
@@ -26,17 +27,24 @@ def api_(fake_cloudflare_api: FakeCloudflareAPI) -> FakeCloudflareAPI:
     return fake_cloudflare_api
 
 
-@pytest.fixture
-def yaml_stack(engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path) -> LocalStack:
+def _stack(
+    project: str, engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path, secrets: dict[str, str] | None = None
+) -> LocalStack:
+    """A stack of ``tests/engine_programs/<project>``; credentials, base URL and default account in its environment."""
     env = {
         "CLOUDFLARE_API_TOKEN": SENTINEL_TOKEN,
         "CLOUDFLARE_BASE_URL": api_.base_url,
         "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
     }
-    project = REPO / "tests" / "engine_programs" / "yaml_plugin"
-    stack = LocalStack(project, tmp_path, bin_dir=engine_bin_dir, virtualenv=Path(sys.prefix), env=env)
-    stack.init()
+    project_dir = REPO / "tests" / "engine_programs" / project
+    stack = LocalStack(project_dir, tmp_path, bin_dir=engine_bin_dir, virtualenv=Path(sys.prefix), env=env)
+    stack.init(secrets=secrets)
     return stack
+
+
+@pytest.fixture
+def yaml_stack(engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path) -> LocalStack:
+    return _stack("yaml_plugin", engine_bin_dir, api_, tmp_path)
 
 
 @pytest.mark.engine
@@ -92,10 +100,7 @@ def test_secret_guard_inputs_keep_every_derived_output_secret_in_state(
     engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path
 ) -> None:
     """A secret account id (stack config) and a secret floor (fn::secret) reach the state only as ciphertext."""
-    env = {"CLOUDFLARE_API_TOKEN": SENTINEL_TOKEN, "CLOUDFLARE_BASE_URL": api_.base_url}
-    project = REPO / "tests" / "engine_programs" / "yaml_plugin_secret"
-    stack = LocalStack(project, tmp_path, bin_dir=engine_bin_dir, virtualenv=Path(sys.prefix), env=env)
-    stack.init(secrets={"accountId": ACCOUNT})
+    stack = _stack("yaml_plugin_secret", engine_bin_dir, api_, tmp_path, secrets={"accountId": ACCOUNT})
 
     stack.up()
 
@@ -118,3 +123,37 @@ def test_secret_guard_inputs_keep_every_derived_output_secret_in_state(
     assert "balance $9.99 is below the floor [secret]" in refused.output
     assert "12.34" not in refused.output
     assert ACCOUNT not in refused.output
+
+
+@pytest.mark.engine
+def test_a_guard_input_unknown_in_preview_is_judged_at_up(
+    engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path
+) -> None:
+    stack = _stack("yaml_plugin_unknown", engine_bin_dir, api_, tmp_path)
+
+    previewed = stack.preview()
+    assert api_.request_count() == 1  # the first guard's read; the second waits for its input
+    refused = stack.up(check=False)
+
+    assert "Traceback" not in previewed.output
+    assert refused.returncode != 0
+    assert "property onBreach value {credit-guard-" in refused.output
+    assert "has a problem: onBreach must be 'fail' or 'warn'; got 'credit-guard-" in refused.output
+    assert "Traceback" not in refused.output
+
+
+@pytest.mark.engine
+def test_pulumi_import_of_a_guard_says_to_declare_it(yaml_stack: LocalStack, api_: FakeCloudflareAPI) -> None:
+    stack = yaml_stack
+    command = ["import", "cf-billing:index:CreditBalanceGuard", "imported", "credit-guard-1", "--yes", "--stack", "dev"]
+
+    with pytest.raises(CommandError) as raised:
+        stack.workspace.pulumi_command.run(command, str(stack.project), stack.workspace.env_vars)
+
+    output = str(raised.value)
+    assert (
+        "error: Preview failed: CreditBalanceGuard credit-guard-1 cannot be imported: a guard has nothing at "
+        "Cloudflare to import. Declare it in the program (floorUsd is required) and run pulumi up."
+    ) in output
+    assert "Traceback" not in output
+    assert api_.request_count() == 0

@@ -153,8 +153,9 @@ def diff(request: api.DiffRequest) -> api.DiffResponse:
 
 
 def create(request: api.CreateRequest) -> api.CreateResponse:
-    """Record what ``check`` returned: nothing is created at Cloudflare."""
-    return api.CreateResponse(resource_id=f"credit-guard-{uuid.uuid4().hex[:12]}", properties=request.properties)
+    """Record what ``check`` returned: nothing is created at Cloudflare. A preview gets no id (the engine's unknown)."""
+    resource_id = "" if request.preview else f"credit-guard-{uuid.uuid4().hex[:12]}"
+    return api.CreateResponse(resource_id=resource_id, properties=request.properties)
 
 
 def update(request: api.UpdateRequest) -> api.UpdateResponse:

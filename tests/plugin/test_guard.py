@@ -9,12 +9,13 @@ from typing import Any
 import grpc
 import pytest
 from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.runtime.proto import provider_pb2
 
 from pulumi_cf_billing.provider._values import UNKNOWN, to_plain
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from ..conftest import ACCOUNT, SENTINEL_TOKEN
-from .plugin_process import PluginProcess, secret, values
+from .plugin_process import GUARD_URN, PluginProcess, secret, values
 
 OUTPUTS = ("balance", "balanceUsd", "topupConfig", "status", "message")
 
@@ -77,6 +78,17 @@ def test_an_unknown_true_is_not_taken_for_true(plugin: PluginProcess, api: FakeC
 
     assert (failures, to_plain(inputs["status"])) == ([], "ok")
     assert api.request_count(ACCOUNT, "spending-limit") == 0
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_preview_creates_no_id(plugin: PluginProcess, api: FakeCloudflareAPI, preview: bool) -> None:
+    """A preview's id is the engine's unknown, so what depends on it waits for `up` too."""
+    request = provider_pb2.CreateRequest(urn=GUARD_URN, properties=PropertyValue.marshal_map(guard()), preview=preview)
+
+    response = plugin.call("Create", request)
+
+    assert (response.id == "") is preview
+    assert PropertyValue.unmarshal_map(response.properties) == guard()
 
 
 # -- strict inputs ---------------------------------------------------------------------------------
