@@ -174,7 +174,7 @@ def parse_guard(
         if is_unknown(value):
             unknown = True
         elif value is None and item.default is REQUIRED:
-            problems.append(InputProblem(key, f"{key} is required"))
+            problems.append(InputProblem(key, _missing(item, key)))
         elif value is None:
             parsed[item.name] = item.default
         else:
@@ -185,6 +185,15 @@ def parse_guard(
     if problems or unknown:
         return ParsedGuard(None, problems, deferred=not problems)
     return ParsedGuard(_guard(parsed))
+
+
+def _missing(item: GuardInput, key: str) -> str:
+    """Why a required input cannot be left out: an account id says where one can come from."""
+    try:
+        item.parse(None, key) if item.kind == "account" else None
+    except CloudflareBillingError as error:
+        return str(error)
+    return f"{key} is required"
 
 
 def _guard(parsed: Mapping[str, Any]) -> Guard:

@@ -254,10 +254,10 @@ def test_below_the_floor_check_fails_with_one_clean_line(api: FakeCloudflareAPI,
 def test_above_the_floor_check_returns_the_inputs_and_the_observation(
     api: FakeCloudflareAPI, start_host: HostFactory
 ) -> None:
-    inputs, failures = start_host().check(guard(floor_usd="$40"))
+    inputs, failures = start_host().check(guard(floor_usd="40"))
 
     assert failures == []
-    assert inputs == guard(floor_usd="$40") | {
+    assert inputs == guard(floor_usd="40") | {
         "balance": 4999,
         "balance_usd": 49.99,
         "has_default_payment_method": True,
@@ -283,9 +283,11 @@ def test_the_balance_exactly_at_the_floor_passes(start_host: HostFactory) -> Non
         pytest.param({"account_id": "not-an-account"}, "account_id", "is not a Cloudflare account id", id="account"),
         pytest.param({"account_id": None}, "account_id", "No Cloudflare account id was given", id="no-account"),
         pytest.param({"account_id": 12345}, "account_id", "is not a Cloudflare account id", id="number-account"),
-        pytest.param({"floor_usd": "lots"}, "floor_usd", "floor_usd must be a number of US dollars", id="floor"),
-        pytest.param({"floor_usd": -1}, "floor_usd", "floor_usd must be a non-negative number", id="negative"),
-        pytest.param({"min_runway_days": "soon"}, "min_runway_days", "a non-negative number of days", id="runway"),
+        pytest.param({"floor_usd": "lots"}, "floor_usd", "plain non-negative number of US dollars", id="floor"),
+        pytest.param({"floor_usd": -1}, "floor_usd", "floor_usd must be a plain non-negative number", id="negative"),
+        pytest.param({"min_runway_days": "soon"}, "min_runway_days", "plain non-negative number of days", id="runway"),
+        pytest.param({"floor_usd": "$40"}, "floor_usd", "got '$40'", id="dollar-sign"),
+        pytest.param({"require_spending_limit": "false"}, "require_spending_limit", "true or false", id="text-bool"),
         pytest.param({"on_breach": "explode"}, "on_breach", "on_breach must be 'fail' or 'warn'", id="on-breach"),
         pytest.param({"on_error": "ignore"}, "on_error", "on_error must be 'fail' or 'warn'", id="on-error"),
     ],

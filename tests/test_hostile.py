@@ -495,16 +495,17 @@ def test_a_refused_deploy_says_each_figure_once() -> None:
 
 
 def test_the_fixture_forgets_the_readings_a_run_shared() -> None:
-    from pulumi_cf_billing._pulumi import _program  # noqa: PLC0415
+    from pulumi_cf_billing._cache import PROGRAM_RUN_CACHES  # noqa: PLC0415
     from pulumi_cf_billing.testing.pytest_plugin import forget_library_state  # noqa: PLC0415
 
     class Root:
         """Stands in for a run's root stack resource (only its identity matters)."""
 
     root = Root()
-    _program._RUN_CACHES[root] = SingleFlightCache(time.monotonic)
+    first = PROGRAM_RUN_CACHES.for_owner(root)
+    assert PROGRAM_RUN_CACHES.for_owner(root) is first
     forget_library_state()
-    assert root not in _program._RUN_CACHES
+    assert PROGRAM_RUN_CACHES.for_owner(root) is not first
 
 
 def test_an_interrupted_sync_owner_hands_the_read_to_a_waiter() -> None:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from .._config import DEFAULT_TIMEOUT_S
 from .._version import __version__
 from ._accounts import resolve_account_ids
+from ._metrics import MetricsCommand, add_metrics_parser, metrics_command
 from ._types import account_balance, days_number, floor_usd, port_number, positive_int, positive_seconds
 
 __all__ = [
@@ -98,7 +99,7 @@ class PolicyPackCommand:
     directory: str | None = None
 
 
-Command = BalanceCommand | CheckCommand | UsageCommand | FakeApiCommand | PolicyPackCommand
+Command = BalanceCommand | CheckCommand | UsageCommand | FakeApiCommand | PolicyPackCommand | MetricsCommand
 AddParser = Callable[..., argparse.ArgumentParser]
 """The ``add_parser`` method of ``parser.add_subparsers()``: argparse has no public name for its class."""
 
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument(
         "--floor-usd", type=floor_usd, metavar="AMOUNT", help="also show the days until this floor, in US dollars"
     )
+    add_metrics_parser(commands.add_parser, _read_options_parser(), EPILOG)
     _add_fake_api(commands.add_parser)
     pack = commands.add_parser(
         "policy-pack",
@@ -232,6 +234,8 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
         return CheckCommand(read, namespace.floor_usd, namespace.min_runway_days)
     if namespace.command == "usage":
         return UsageCommand(read, namespace.days, namespace.window, namespace.floor_usd)
+    if namespace.command == "metrics":
+        return metrics_command(namespace, read)
     return BalanceCommand(read)
 
 

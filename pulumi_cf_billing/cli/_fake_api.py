@@ -7,7 +7,6 @@ notes for people go to stderr. Tokens are never printed.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from .._exceptions import ConfigurationError
 from ..testing import FakeCloudflareAPI
 from ._args import FakeApiCommand
 from ._exit_codes import ExitCode
+from ._signals import stop_on_signals
 
 __all__ = ["DEMO_ACCOUNT", "DEMO_TOKEN", "run_fake_api"]
 
@@ -50,17 +50,6 @@ def _fake_api(command: FakeApiCommand) -> FakeCloudflareAPI:
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Set ``stop`` on SIGINT or SIGTERM instead of raising, restoring the previous handlers after."""
-    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-@contextmanager
 def _serving(api: FakeCloudflareAPI, command: FakeApiCommand) -> Iterator[None]:
     try:
         api.start()
@@ -78,7 +67,7 @@ def run_fake_api(command: FakeApiCommand, stop: threading.Event | None = None) -
     """Serve until SIGINT/SIGTERM (or until ``stop`` is set); exit 0."""
     stop = threading.Event() if stop is None else stop
     api = _fake_api(command)
-    with _stop_on_signals(stop), _serving(api, command):
+    with stop_on_signals(stop), _serving(api, command):
         print(api.base_url, flush=True)
         print(f"cf-billing: serving; export CLOUDFLARE_BASE_URL={api.base_url} ; Ctrl-C to stop.", file=sys.stderr)
         stop.wait()

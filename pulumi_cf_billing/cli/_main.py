@@ -16,6 +16,7 @@ from ._args import BalanceCommand, CheckCommand, Command, PolicyPackCommand, Usa
 from ._commands import run_balance, run_check
 from ._exit_codes import ExitCode
 from ._fetch import ReadHooks
+from ._metrics import MetricsCommand, run_metrics
 from ._usage import run_usage
 
 __all__ = ["main"]
@@ -50,6 +51,8 @@ def _run(command: Command, hooks: ReadHooks | None) -> ExitCode:
         return run_check(command, hooks)
     if isinstance(command, UsageCommand):
         return run_usage(command, hooks)
+    if isinstance(command, MetricsCommand):
+        return run_metrics(command)
     if isinstance(command, PolicyPackCommand):
         from ._policy_pack import run_policy_pack  # noqa: PLC0415  # only this command needs the pack
 

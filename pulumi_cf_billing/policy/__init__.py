@@ -8,7 +8,8 @@ credentials from the deploy's environment (``CLOUDFLARE_API_TOKEN``, or ``CLOUDF
 ``CLOUDFLARE_EMAIL``; ``CLOUDFLARE_BASE_URL``), and reports each account's breach once per run, in
 the guard's one line: at the stack resource for the configured accounts, at the first resource
 that names any other. The config's values are the guard's inputs, parsed by the one guard
-definition; a bad value is a violation naming its key, whatever ``onError`` says. Needs the ``policy`` extra: ``pip install 'pulumi-cf-billing[policy]'``.
+definition; a bad value is a violation naming its key, whatever ``onError`` says. Needs the
+``policy`` extra: ``pip install 'pulumi-cf-billing[policy]'``.
 
 Config (``--policy-pack-config FILE`` or a policy group's config), e.g.
 ``{"ai-gateway-credit-floor": {"enforcementLevel": "mandatory", "floorUsd": 50, "accountIds": ["0123..."]}}``:
