@@ -28,6 +28,7 @@ from ._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, breach_message
 
 __all__ = [
     "GUARD_INPUTS",
+    "GUARD_SUBJECT",
     "MAX_RUNWAY_WINDOW_DAYS",
     "MODES",
     "OBSERVED_KEYS",
@@ -45,6 +46,8 @@ __all__ = [
     "parse_guard",
 ]
 
+GUARD_SUBJECT = "CreditBalanceGuard"
+"""How the guard names itself at the head of its lines, as the dynamic resource and as the plugin's."""
 MODES = ("fail", "warn")
 MAX_RUNWAY_WINDOW_DAYS = 90
 REQUIRED: Final = object()

@@ -23,6 +23,7 @@ from pulumi.provider.experimental.property_value import PropertyValue
 from .._exceptions import ConfigurationError
 from .._guard_definition import (
     GUARD_INPUTS,
+    GUARD_SUBJECT,
     OUTPUT_KEYS,
     Guard,
     ParsedGuard,
@@ -33,7 +34,6 @@ from .._guard_definition import (
     parse_guard,
 )
 from .._money import format_usd
-from .._pulumi._guard_provider import SUBJECT
 from ._errors import REPORT, describe_unexpected
 from ._settings import PluginSettings
 from ._values import SECRET_TEXT, contains_secret, is_unknown, snake, to_plain, to_value, unechoed
@@ -67,13 +67,11 @@ def _judge(guard: Guard, olds: Mapping[str, Any], settings: PluginSettings) -> t
     """The outputs to record and the failure, if any. A failure to judge counts as a failure to read (``onError``)."""
     now = datetime.now(UTC)
     try:
-        verdict = judge_guard(guard, lambda: settings.read(guard.account_id, guard.rules, now), now, SUBJECT)
+        verdict = judge_guard(guard, lambda: settings.read(guard.account_id, guard.rules, now), now, GUARD_SUBJECT)
         outputs = guard_outputs(verdict, olds)
     except Exception as error:  # whatever breaks judging must not bypass onError, nor reach the engine as a traceback
         problem = describe_unexpected(error)
-        message = (
-            f"{SUBJECT}: could not judge the AI Gateway balance of account {guard.account_id}: {problem}. {REPORT}"
-        )
+        message = f"{GUARD_SUBJECT}: could not judge the AI Gateway balance of account {guard.account_id}: {problem}. {REPORT}"
         verdict = Verdict("unreadable", message, stops_deploy=guard.on_error == "fail")
         outputs = guard_outputs(verdict, olds)
     return outputs, (verdict.message if verdict.stops_deploy else None)
@@ -135,9 +133,11 @@ def read(request: api.ReadRequest, settings: PluginSettings) -> api.ReadResponse
 
 def _unusable_state(resource_id: str, reasons: list[str], *, imported: bool) -> ConfigurationError:
     if imported:
-        head = f"{SUBJECT} {resource_id} cannot be imported: a guard has nothing at Cloudflare to import"
+        head = f"{GUARD_SUBJECT} {resource_id} cannot be imported: a guard has nothing at Cloudflare to import"
     else:
-        head = f"{SUBJECT} {resource_id} cannot be refreshed: its state lacks usable inputs ({'; '.join(reasons)})"
+        head = (
+            f"{GUARD_SUBJECT} {resource_id} cannot be refreshed: its state lacks usable inputs ({'; '.join(reasons)})"
+        )
     return ConfigurationError(f"{head}. Declare it in the program (floorUsd is required) and run pulumi up.")
 
 
