@@ -71,7 +71,8 @@ def _judge(guard: Guard, olds: Mapping[str, Any], settings: PluginSettings) -> t
         outputs = guard_outputs(verdict, olds)
     except Exception as error:  # whatever breaks judging must not bypass onError, nor reach the engine as a traceback
         problem = describe_unexpected(error)
-        message = f"{GUARD_SUBJECT}: could not judge the AI Gateway balance of account {guard.account_id}: {problem}. {REPORT}"
+        account = guard.account_id
+        message = f"{GUARD_SUBJECT}: could not judge the AI Gateway balance of account {account}: {problem}. {REPORT}"
         verdict = Verdict("unreadable", message, stops_deploy=guard.on_error == "fail")
         outputs = guard_outputs(verdict, olds)
     return outputs, (verdict.message if verdict.stops_deploy else None)
