@@ -129,6 +129,8 @@ def test_the_cli_prints_the_pack_and_writes_one_to_publish(tmp_path: Path, capsy
     assert main(["policy-pack", "init", str(target)]) == ExitCode.OK
     assert sorted(p.name for p in target.iterdir()) == ["PulumiPolicy.yaml", "__main__.py", "requirements.txt"]
     assert "pulumi_cf_billing.policy" in (target / "__main__.py").read_text()
+    # installed here from this checkout: the pack requires it from there, not from an index that lacks it
+    assert (target / "requirements.txt").read_text() == f"pulumi-cf-billing[policy] @ {REPO.as_uri()}\n"
     assert main(["policy-pack", "init", str(target)]) == ExitCode.USAGE  # not over an existing pack
     assert "not an empty directory" in capsys.readouterr().err
 
