@@ -389,15 +389,27 @@ def test_a_spending_limit_can_be_required(api: FakeCloudflareAPI, start_host: Ho
     assert api.request_count(ACCOUNT, "spending-limit") == 2
 
 
-def test_auto_top_up_can_be_required(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
-    api.accounts[ACCOUNT].disabled_reason = "card_declined"
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"topup_error": "card declined"}, 'the last top-up failed 20'),
+        ({"has_default_payment_method": False}, "the account has no default payment method"),
+    ],
+    ids=["failed-recently", "no-payment-method"],
+)
+def test_auto_top_up_must_actually_work_when_required(
+    api: FakeCloudflareAPI, start_host: HostFactory, change: dict[str, Any], expected: str
+) -> None:
+    api.change_account(ACCOUNT, change)
 
     _, failures = start_host().check(guard(require_auto_topup=True))
 
     assert [failure.property for failure in failures] == ["floor_usd"]
     reason = failures[0].reason
-    assert "auto top-up must be on with a threshold at or above the floor" in reason
-    assert "auto top-up off (card_declined)" in reason
+    assert "auto top-up would not work: " in reason
+    assert expected in reason
+    assert reason.count("auto top-up") == 1  # the top-up state is said once, in the problem
+    assert reason.count("card declined") == ("topup_error" in change)
     assert_one_clean_line(reason)
 
 
