@@ -392,7 +392,7 @@ def test_a_spending_limit_can_be_required(api: FakeCloudflareAPI, start_host: Ho
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"topup_error": "card declined"}, 'the last top-up failed 20'),
+        ({"topup_error": "card declined"}, "the last top-up failed 20"),
         ({"has_default_payment_method": False}, "the account has no default payment method"),
     ],
     ids=["failed-recently", "no-payment-method"],
