@@ -189,6 +189,7 @@ def test_balance_json_reports_a_failed_account_with_its_error(api: FakeCloudflar
             "message": failed["error"]["message"],
             "status": 403,
             "codes": [10000],
+            "read": "balance",
         },
     }
     assert "AI Gateway Read" in failed["error"]["message"]
@@ -512,6 +513,15 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run_module(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pulumi_cf_billing.cli", *argv]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+
+
+def run_process(api: FakeCloudflareAPI, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``cf-billing ARGV`` as a process against ``api`` with the sentinel token; fails on a leak or a traceback."""
+    env = clean_env(CLOUDFLARE_BASE_URL=api.base_url, CLOUDFLARE_API_TOKEN=SENTINEL_TOKEN, **env)
+    done = run_module(*argv, env=env)
+    assert "Traceback" not in done.stderr
+    assert SENTINEL_TOKEN not in done.stdout + done.stderr
+    return done
 
 
 def test_the_module_runs_as_a_console_script(api: FakeCloudflareAPI) -> None:

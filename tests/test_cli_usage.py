@@ -42,7 +42,8 @@ def test_usage_charts_each_complete_day_with_total_mean_and_runway(
     assert code == ExitCode.OK
     lines = out.splitlines()
     assert lines[0] == f"{ACCOUNT}  AI Gateway usage per day, US dollars"
-    assert len([line for line in lines if line.rstrip().endswith("$10.00") and "█" in line]) == 7  # whole days
+    assert len(lines) == 1 + 7 + 2  # the heading, one bar per complete day (not the running one), two sums
+    assert all(" $10.00  █" in line for line in lines[1:8])
     assert "mean $10.00 a day over the last 7 complete days" in out
     assert "floor $10.00: 4.0 days at that pace" in out
     assert api.request_count(ACCOUNT, "usage-history") == 1
