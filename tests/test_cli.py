@@ -205,7 +205,7 @@ def test_balance_json_reports_a_failed_account_with_its_error(api: FakeCloudflar
         (5000, "50", ExitCode.OK, "$50.00 ≥ floor $50.00"),
         (4999, "50", ExitCode.BELOW, "$49.99 < floor $50.00"),
         (4999.5, "49.995", ExitCode.OK, "$49.995 ≥ floor $49.995"),
-        (4999.5, "$49.996", ExitCode.BELOW, "$49.995 < floor $49.996"),
+        (4999.5, "49.996", ExitCode.BELOW, "$49.995 < floor $49.996"),
         (0, "0", ExitCode.OK, "$0.00 ≥ floor $0.00"),
     ],
 )
@@ -342,7 +342,7 @@ def test_a_rate_limit_longer_than_the_timeout_exits_3_at_once(api: FakeCloudflar
         (["check", "--floor-usd", SENTINEL_TOKEN, *ids(ACCOUNT)], {}, "a 41-character value"),
         (["check", *ids(ACCOUNT)], {}, "--floor-usd"),
         (["balance", "--timeout", "0", *ids(ACCOUNT)], {}, "positive number of seconds"),
-        (["balance", "--concurrency", "0", *ids(ACCOUNT)], {}, "at least 1"),
+        (["balance", "--concurrency", "0", *ids(ACCOUNT)], {}, "from 1 to 256"),
         (["balance", "--account-id", SENTINEL_TOKEN], {}, "a 41-character value is not a Cloudflare account id"),
         ([], {}, "COMMAND"),
     ],

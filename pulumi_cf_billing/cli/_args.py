@@ -12,9 +12,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .._config import DEFAULT_TIMEOUT_S
+from .._exceptions import ConfigurationError
 from .._version import __version__
 from ._accounts import resolve_account_ids
-from ._types import account_balance, days_number, floor_usd, port_number, positive_int, positive_seconds
+from ._types import (
+    MAX_CONCURRENCY,
+    MAX_HOURLY_DAYS,
+    MAX_USAGE_DAYS,
+    account_balance,
+    concurrency,
+    floor_usd,
+    port_number,
+    positive_seconds,
+    runway_days,
+    usage_days,
+)
 
 __all__ = [
     "BalanceCommand",
@@ -124,14 +136,14 @@ def _read_options_parser() -> argparse.ArgumentParser:
         type=positive_seconds,
         default=DEFAULT_TIMEOUT_S,
         metavar="SECONDS",
-        help=f"overall deadline per account, retries included (default {DEFAULT_TIMEOUT_S:g})",
+        help=f"deadline for all of an account's reads, retries included (default {DEFAULT_TIMEOUT_S:g})",
     )
     group.add_argument(
         "--concurrency",
-        type=positive_int,
+        type=concurrency,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
-        help=f"accounts read at the same time (default {DEFAULT_CONCURRENCY})",
+        help=f"accounts read at the same time, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY})",
     )
     return common
 
@@ -190,17 +202,23 @@ def build_parser() -> argparse.ArgumentParser:
         type=floor_usd,
         required=True,
         metavar="AMOUNT",
-        help="the lowest acceptable balance in US dollars, e.g. 50 or 49.99 (at the floor is ok)",
+        help="the lowest acceptable balance in US dollars, plain digits like 50 or 49.99 (at the floor is ok)",
     )
     check.add_argument(
         "--min-runway-days",
-        type=days_number,
+        type=runway_days,
         metavar="DAYS",
         help="also exit 1 when, at the mean daily spend of the last 7 complete days, the floor is nearer",
     )
     summary, description = "chart usage cost per day or hour", "Chart each account's AI Gateway usage cost."
     usage = _add_read_command(commands.add_parser, "usage", summary, description)
-    usage.add_argument("--days", type=positive_int, default=30, metavar="N", help="complete days to show (default 30)")
+    usage.add_argument(
+        "--days",
+        type=usage_days,
+        default=30,
+        metavar="N",
+        help=f"complete UTC days to show, 1 to {MAX_USAGE_DAYS} ({MAX_HOURLY_DAYS} with --window hour; default 30)",
+    )
     usage.add_argument("--window", choices=("day", "hour"), default="day", help="bucket size (default day)")
     usage.add_argument(
         "--floor-usd", type=floor_usd, metavar="AMOUNT", help="also show the days until this floor, in US dollars"
@@ -222,6 +240,11 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
         return FakeApiCommand(namespace.host, namespace.port, tuple(namespace.account), tuple(namespace.token))
     if namespace.command == "policy-pack":
         return PolicyPackCommand(namespace.action, namespace.directory)
+    if namespace.command == "usage" and namespace.window == "hour" and namespace.days > MAX_HOURLY_DAYS:
+        raise ConfigurationError(
+            f"--days {namespace.days} is too many for --window hour: at most {MAX_HOURLY_DAYS} days of hourly "
+            f"usage fit one answer. Use --window day for up to {MAX_USAGE_DAYS} days."
+        )
     read = ReadOptions(
         account_ids=resolve_account_ids(namespace.account_id, namespace.accounts_file, environ),
         as_json=namespace.json,
