@@ -517,8 +517,9 @@ def run_module(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 
 def run_process(api: FakeCloudflareAPI, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     """``cf-billing ARGV`` as a process against ``api`` with the sentinel token; fails on a leak or a traceback."""
-    env = clean_env(CLOUDFLARE_BASE_URL=api.base_url, CLOUDFLARE_API_TOKEN=SENTINEL_TOKEN, **env)
-    done = run_module(*argv, env=env)
+    done = run_module(
+        *argv, env=clean_env(**{"CLOUDFLARE_BASE_URL": api.base_url, "CLOUDFLARE_API_TOKEN": SENTINEL_TOKEN, **env})
+    )
     assert "Traceback" not in done.stderr
     assert SENTINEL_TOKEN not in done.stdout + done.stderr
     return done
