@@ -46,14 +46,18 @@ EPILOG = """\
 exit codes:
   0  every account was read (check: and each is at or above the floor)
   1  check: every account was read and at least one is below the floor
-  2  usage or configuration error (bad account id, no credentials, bad floor); nothing was sent
-  3  at least one account's balance could not be read (after retries, or at once for a 4xx).
+  2  usage or configuration error (bad account id, no credentials, a number out of bounds);
+     nothing was sent
+  3  at least one account could not be read, balance or any other read a rule needs (after
+     retries, or at once for a 4xx)
      3 wins over 1: when some accounts are below the floor and others unreadable, nothing can
      be vouched for, so the answer is "unknown", not "below".
 
 Credentials come from the environment only: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_KEY with
 CLOUDFLARE_EMAIL. CLOUDFLARE_BASE_URL overrides the API root (e.g. the URL `cf-billing fake-api`
-prints). Money: balances are shown in US dollars; --json also gives Cloudflare's US cents."""
+prints). Money: balances are shown in US dollars; --json also gives Cloudflare's US cents, every
+amount written digit for digit (parse it as a decimal, not a float, to keep every digit). Amounts
+and days are plain ASCII numbers: 50 or 49.99, never $50 or 1,000."""
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ __all__ = ["run_usage"]
 def run_usage(command: UsageCommand, hooks: ReadHooks | None = None, now: datetime | None = None) -> ExitCode:
     """Print each account's usage; 0 when every account was read, 3 when any could not be."""
     moment = now or datetime.now(UTC)
-    usage = UsageRange(command.window, *runway_window(moment, command.days))
-    accounts = read_accounts(command.read, ReadPlan(balance=command.floor_usd is not None, usage=usage), hooks)
-    reports = [_report(reads, command, usage, moment) for reads in accounts]
+    span = UsageRange(command.window, *runway_window(moment, command.days))
+    accounts = read_accounts(command.read, ReadPlan(balance=command.floor_usd is not None, usage=span), hooks)
+    reports = [_report(reads, command, span, moment) for reads in accounts]
     if command.read.as_json:
         print(to_json([report for report, _ in reports]))
     else:
