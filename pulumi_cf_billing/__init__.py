@@ -7,7 +7,8 @@ The public API is what this module exports; everything in ``_modules`` is privat
 import importlib
 from typing import TYPE_CHECKING
 
-from ._client import AsyncCreditBalanceClient, CreditBalanceClient
+from ._cache import SingleFlightCache
+from ._client import AsyncBillingClient, AsyncCreditBalanceClient, BillingClient, CreditBalanceClient
 from ._credentials import Credentials
 from ._exceptions import (
     AccountNotFoundError,
@@ -56,11 +57,13 @@ if TYPE_CHECKING:
 __all__ = [
     "APIError",
     "AccountNotFoundError",
+    "AsyncBillingClient",
     "AsyncCreditBalanceClient",
     "AuthenticationError",
     "AwaitableGetCreditBalanceResult",
     "AwaitableGetSpendingLimitResult",
     "AwaitableGetUsageHistoryResult",
+    "BillingClient",
     "ClientClosedError",
     "CloudflareBillingError",
     "ConfigurationError",
@@ -83,6 +86,7 @@ __all__ = [
     "RateLimitedError",
     "RetryPolicy",
     "ServerError",
+    "SingleFlightCache",
     "SpendingLimit",
     "Timeout",
     "TopupConfig",

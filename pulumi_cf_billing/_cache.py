@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+import weakref
 from collections.abc import Awaitable, Callable, Hashable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Generic, TypeVar
 
-__all__ = ["SingleFlightCache"]
+__all__ = ["PROGRAM_RUN_CACHES", "CachesByOwner", "SingleFlightCache"]
 
 T = TypeVar("T")
 
@@ -104,3 +106,32 @@ class SingleFlightCache(Generic[T]):
             if self._entries.get(key, (None, 0.0))[0] is future:
                 del self._entries[key]
         future.set_exception(error)
+
+
+class CachesByOwner:
+    """One :class:`SingleFlightCache` per owner object, kept only as long as the owner lives (a weak key).
+
+    The Pulumi surface keys the readings of a program run by the run's root stack resource, so the
+    next run (a new root) reads again; tests call :meth:`forget` between tests that reuse a root.
+    """
+
+    def __init__(self) -> None:
+        self._caches: weakref.WeakKeyDictionary[object, SingleFlightCache[object]] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def for_owner(self, owner: object) -> SingleFlightCache[object]:
+        """The cache of ``owner``, made on first use."""
+        with self._lock:
+            cache = self._caches.get(owner)
+            if cache is None:
+                cache = self._caches[owner] = SingleFlightCache(time.monotonic)
+            return cache
+
+    def forget(self) -> None:
+        """Drop every owner's cache: the next read of each owner asks again."""
+        with self._lock:
+            self._caches.clear()
+
+
+PROGRAM_RUN_CACHES = CachesByOwner()
+"""The readings each Pulumi program run shares, by the run's root stack resource (see ``_pulumi/_program.py``)."""

@@ -1,4 +1,4 @@
-"""The clients: :class:`CreditBalanceClient` (sync) and :class:`AsyncCreditBalanceClient`.
+"""The clients: :class:`BillingClient` (sync) and :class:`AsyncBillingClient`, reading every billing endpoint.
 
 Both are thin drivers of one code path (:func:`._flow.read_balance`); they differ only in the
 connection pool and the sleep they use. Each client owns its state: its connection pool, its
@@ -24,14 +24,14 @@ from ._cache import SingleFlightCache
 from ._config import environment_layer, resolve_account_id, resolve_settings, validate_account_id
 from ._credentials import Credentials
 from ._exceptions import ClientClosedError, CloudflareBillingError, ConfigurationError
-from ._flow import Flow, read_endpoint
+from ._flow import Flow, drive, drive_async, read_endpoint
 from ._models import CreditBalance, SpendingLimit, UsageHistory
 from ._pacing import RequestPacer
 from ._protocol import build_request
 from ._results import BALANCE_CALL, SPENDING_LIMIT_CALL, Call, usage_call
 from ._retry import RetryPolicy, Timeout
 
-__all__ = ["AsyncCreditBalanceClient", "CreditBalanceClient"]
+__all__ = ["AsyncBillingClient", "AsyncCreditBalanceClient", "BillingClient", "CreditBalanceClient"]
 
 DEFAULT_CACHE_TTL_S = 0.0
 FLEET_POOL_SIZE = 8
@@ -60,6 +60,7 @@ class _BaseClient(Generic[P]):
         timeout: Timeout | float | None = None,
         retry: RetryPolicy | None = None,
         cache_ttl_s: float = DEFAULT_CACHE_TTL_S,
+        cache: SingleFlightCache[object] | None = None,
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] | None = None,
@@ -79,7 +80,7 @@ class _BaseClient(Generic[P]):
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311  # backoff jitter, not cryptography
-        self._cache: SingleFlightCache[object] = SingleFlightCache(clock)
+        self._cache: SingleFlightCache[object] = cache or SingleFlightCache(clock)
         self._fingerprint = self.credentials.fingerprint  # a SHA-256 per read would cost more than the cache saves
         self._pacer = RequestPacer()
         self._pool: P | None = None
@@ -124,8 +125,8 @@ class _BaseClient(Generic[P]):
         return f"{type(self).__name__}(base_url={self.base_url!r}, credentials={self.credentials!r})"
 
 
-class CreditBalanceClient(_BaseClient["httpcore.ConnectionPool"]):
-    """Reads AI Gateway credit balances synchronously.
+class BillingClient(_BaseClient["httpcore.ConnectionPool"]):
+    """Reads AI Gateway billing synchronously: the credit balance, the usage history and the spending limit.
 
     Credentials: ``api_token``, or ``api_key`` + ``email``, or ``credentials``; else the
     environment (``CLOUDFLARE_API_TOKEN``, or ``CLOUDFLARE_API_KEY`` + ``CLOUDFLARE_EMAIL``).
@@ -134,8 +135,10 @@ class CreditBalanceClient(_BaseClient["httpcore.ConnectionPool"]):
     seconds (default 30), or a :class:`Timeout`: it bounds everything, connect, headers, body,
     retries and waits, whatever the server does. ``cache_ttl_s`` (default 0: every call reads) keeps
     a reading that long for this client only, and makes concurrent reads of one account share one
-    request. ``clock`` (monotonic seconds), ``sleep`` and ``rng`` are injectable for tests (``sleep``
-    is awaited by the async client). A proxy from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` is used,
+    request; ``cache`` (keyword-only, a :class:`SingleFlightCache`) is the cache to keep them in,
+    for clients that are meant to share readings (default: a cache of this client's own). ``clock``
+    (monotonic seconds), ``sleep`` and ``rng`` are injectable for tests (``sleep`` is awaited by the
+    async client). A proxy from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` is used,
     except for a loopback base URL. Raises :class:`ConfigurationError` (such as
     :class:`MissingCredentialsError`) now, before any request, for unusable settings.
     """
@@ -168,7 +171,7 @@ class CreditBalanceClient(_BaseClient["httpcore.ConnectionPool"]):
         return self._read(account_id, SPENDING_LIMIT_CALL)
 
     def _read(self, account_id: str | None, call: Call[T]) -> T:
-        from ._transport import drive, performer  # noqa: PLC0415  # see the note at P
+        from ._transport import performer  # noqa: PLC0415  # see the note at P
 
         account, key, flow = self._prepare(account_id, call)
         sleep = self._sleep or time.sleep
@@ -181,7 +184,7 @@ class CreditBalanceClient(_BaseClient["httpcore.ConnectionPool"]):
         if pool is not None:
             pool.close()
 
-    def __enter__(self) -> CreditBalanceClient:
+    def __enter__(self) -> BillingClient:
         return self
 
     def __exit__(
@@ -190,8 +193,8 @@ class CreditBalanceClient(_BaseClient["httpcore.ConnectionPool"]):
         self.close()
 
 
-class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
-    """Reads AI Gateway credit balances with ``await``; same options as :class:`CreditBalanceClient`."""
+class AsyncBillingClient(_BaseClient["httpcore.AsyncConnectionPool"]):
+    """Reads AI Gateway billing with ``await``; same options and reads as :class:`BillingClient`."""
 
     def _open_pool(self) -> httpcore.AsyncConnectionPool:
         from ._transport import open_async_pool  # noqa: PLC0415  # see the note at P
@@ -210,11 +213,11 @@ class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> UsageHistory:
-        """Like :meth:`CreditBalanceClient.get_usage_history`."""
+        """Like :meth:`BillingClient.get_usage_history`."""
         return await self._read(None, account_id, usage_call(window, start, end))
 
     async def get_spending_limit(self, account_id: str | None = None) -> SpendingLimit:
-        """Like :meth:`CreditBalanceClient.get_spending_limit`."""
+        """Like :meth:`BillingClient.get_spending_limit`."""
         return await self._read(None, account_id, SPENDING_LIMIT_CALL)
 
     async def get_many(
@@ -253,7 +256,7 @@ class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
         return [result for result in results if result is not None]
 
     async def _read(self, pool: httpcore.AsyncConnectionPool | None, account_id: str | None, call: Call[T]) -> T:
-        from ._transport import async_performer, drive_async  # noqa: PLC0415  # see the note at P
+        from ._transport import async_performer  # noqa: PLC0415  # see the note at P
 
         account, key, flow = self._prepare(account_id, call)
         sleep = self._sleep or asyncio.sleep
@@ -291,10 +294,16 @@ class AsyncCreditBalanceClient(_BaseClient["httpcore.AsyncConnectionPool"]):
         if pool is not None:
             await pool.aclose()
 
-    async def __aenter__(self) -> AsyncCreditBalanceClient:
+    async def __aenter__(self) -> AsyncBillingClient:
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+CreditBalanceClient = BillingClient
+"""The name of :class:`BillingClient` before it read more than the credit balance; kept for existing code."""
+AsyncCreditBalanceClient = AsyncBillingClient
+"""The name of :class:`AsyncBillingClient` before it read more than the credit balance; kept for existing code."""

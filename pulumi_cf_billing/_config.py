@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ._credentials import Credentials
@@ -29,9 +29,11 @@ __all__ = [
     "ENV_BASE_URL",
     "ENV_EMAIL",
     "Layer",
+    "ProxySetting",
     "Settings",
     "environment_layer",
     "is_loopback",
+    "proxy_url_for",
     "resolve_account_id",
     "resolve_settings",
     "validate_account_id",
@@ -167,3 +169,61 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# -- proxies ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProxySetting:
+    """A proxy to reach Cloudflare through: its ``scheme://host:port`` and, if it has one, its user and password."""
+
+    url: str
+    auth: tuple[str, str] | None = field(default=None, repr=False)  # a proxy password is a credential
+
+
+def proxy_url_for(base_url: str, environ: Mapping[str, str]) -> ProxySetting | None:
+    """The proxy to reach ``base_url`` through: from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``.
+
+    A loopback base URL never goes through a proxy: plain ``http://`` is allowed there only because
+    loopback traffic stays on the machine. Raises :class:`ConfigurationError` for a proxy URL this
+    client cannot use (SOCKS, or one that does not parse).
+    """
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    proxies = _environment_proxies(environ)
+    url = proxies.get(parts.scheme) or proxies.get("all")
+    if is_loopback(host) or not url or _bypassed(host, proxies.get("no")):
+        return None
+    try:
+        proxy = urlsplit(url if "://" in url else f"http://{url}")
+        port = proxy.port
+    except ValueError:
+        raise ConfigurationError(
+            "The proxy in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) does not parse."
+        ) from None
+    if proxy.scheme not in ("http", "https") or not proxy.hostname:
+        raise ConfigurationError(
+            f"The proxy in the environment uses {proxy.scheme or 'no'} scheme; this client reaches Cloudflare "
+            "through an http:// or https:// proxy only. Unset it, or set NO_PROXY=api.cloudflare.com."
+        )
+    auth = (proxy.username or "", proxy.password or "") if proxy.username is not None else None
+    netloc = f"[{proxy.hostname}]" if ":" in proxy.hostname else proxy.hostname
+    return ProxySetting(f"{proxy.scheme}://{netloc}:{port or (443 if proxy.scheme == 'https' else 80)}", auth)
+
+
+def _environment_proxies(environ: Mapping[str, str]) -> dict[str, str]:
+    # urllib reads os.environ; filter the given mapping the same way (lower case wins, as in urllib).
+    found: dict[str, str] = {}
+    for name, value in environ.items():
+        lowered = name.lower()
+        if value and lowered.endswith("_proxy") and (name == lowered or lowered[:-6] not in found):
+            found[lowered[:-6]] = value
+    return found
+
+
+def _bypassed(host: str, no_proxy: str | None) -> bool:
+    """Whether ``NO_PROXY`` (``*``, or comma-separated hosts and domain suffixes) names ``host``."""
+    entries = [entry.strip().lower().lstrip(".") for entry in (no_proxy or "").split(",") if entry.strip()]
+    host = host.lower()
+    return any(entry in ("*", host) or host.endswith(f".{entry}") for entry in entries)

@@ -3,13 +3,14 @@
 The generator yields :class:`Send` (do this HTTP request, send me back a :class:`Response`
 or the :class:`APIError` it failed with) and :class:`Sleep` (wait, send me back ``None``),
 and returns the endpoint's model (a :class:`CreditBalance`, :class:`UsageHistory` or
-:class:`SpendingLimit`). The sync and async clients are thin drivers that perform those effects.
+:class:`SpendingLimit`). :func:`drive` and :func:`drive_async` run a flow with a performer of its
+effects (``_transport`` performs them on httpcore): the sync and async clients are thin drivers.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
@@ -19,7 +20,7 @@ from ._protocol import Request, parse_response
 from ._results import ResultReader
 from ._retry import RetryPolicy, Timeout, paced_out
 
-__all__ = ["Effect", "EffectResult", "Flow", "Response", "Send", "Sleep", "read_endpoint"]
+__all__ = ["Effect", "EffectResult", "Flow", "Response", "Send", "Sleep", "drive", "drive_async", "read_endpoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +88,23 @@ def read_endpoint(
         except APIError as error:
             yield Sleep(retry.delay_before_retry(error, attempt, deadline - clock(), rng))
     raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+
+def drive(flow: Flow[T], perform: Callable[[Effect], EffectResult]) -> T:
+    """Run ``flow`` to completion, performing each effect synchronously."""
+    try:
+        effect = next(flow)
+        while True:
+            effect = flow.send(perform(effect))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[EffectResult]]) -> T:
+    """Run ``flow`` to completion, awaiting each effect."""
+    try:
+        effect = next(flow)
+        while True:
+            effect = flow.send(await perform(effect))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]

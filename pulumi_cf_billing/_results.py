@@ -141,20 +141,29 @@ def credit_balance_to_wire(balance: CreditBalance) -> dict[str, Any]:
 
 
 def read_usage_history(result: dict[str, Any], account_id: str) -> UsageHistory:
-    """The usage-history ``result``: buckets in time order, spend in US dollars as Cloudflare documents."""
+    """The usage-history ``result``: buckets in time order, spend in US dollars as Cloudflare documents.
+
+    Fails closed: a negative cost, a bucket ending before it starts or a repeated bucket id makes the
+    whole history malformed, since any of them could hide spend and lengthen a runway.
+    """
     history = result.get("history")
     if not isinstance(history, list):
         raise ResultProblem("a usage result without a history list")
     buckets = [_bucket(entry) for entry in history if isinstance(entry, Mapping)]
+    ids = [bucket.id for bucket in buckets if bucket.id is not None]
+    if len(ids) != len(set(ids)):
+        raise ResultProblem("a usage history that lists the same bucket id twice")
     return UsageHistory(account_id=account_id, buckets=tuple(sorted(buckets, key=lambda bucket: bucket.start)))
 
 
 def _bucket(entry: Mapping[str, Any]) -> UsageBucket:
     value = _number(entry.get("aggregated_value"), "history[].aggregated_value", MAX_USD)
-    if value is None:
-        raise ResultProblem("a usage bucket without a numeric aggregated_value")
+    if value is None or value < 0:  # a negative cost would be netted off real spend and hide a burn
+        raise ResultProblem("a usage bucket without a non-negative numeric aggregated_value")
     start = _moment(entry.get("start_time"), "history[].start_time")
     end = _moment(entry.get("end_time"), "history[].end_time")
+    if end < start:
+        raise ResultProblem("a usage bucket that ends before it starts")
     return UsageBucket(start=start, end=end, aggregated_value=value, id=_str(entry.get("id")))
 
 

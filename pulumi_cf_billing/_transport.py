@@ -6,6 +6,7 @@ byte at a time holds a read as long as it likes. httpcore takes a network backen
 (:class:`DeadlineBackend`) hands every socket operation only the time left before the attempt's
 deadline. The body is read through :class:`._body.BoundedBody`, which caps decoded bytes, gzip
 included. httpcore's failures are translated into ours in exactly one place, :func:`transport_error`.
+Which proxy to use is configuration (:func:`._config.proxy_url_for`); running a flow is :mod:`._flow`'s.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ import httpcore
 import httpx
 
 from ._body import BodyProblem, BoundedBody
-from ._config import is_loopback
-from ._exceptions import ConfigurationError, TransportError
-from ._flow import Effect, EffectResult, Flow, Response, Send, Sleep
+from ._config import proxy_url_for
+from ._exceptions import TransportError
+from ._flow import Effect, EffectResult, Response, Send, Sleep
 from ._protocol import malformed_response
 from ._text import clean
 
@@ -34,8 +35,6 @@ __all__ = [
     "AsyncDeadlineBackend",
     "DeadlineBackend",
     "async_performer",
-    "drive",
-    "drive_async",
     "open_async_pool",
     "open_pool",
     "performer",
@@ -184,50 +183,9 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
 
 
 def proxy_for(base_url: str, environ: Mapping[str, str]) -> httpcore.Proxy | None:
-    """The proxy to reach ``base_url`` through: from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``.
-
-    A loopback base URL never goes through a proxy: plain ``http://`` is allowed there only because
-    loopback traffic stays on the machine. Raises :class:`ConfigurationError` for a proxy URL this
-    client cannot use (SOCKS, or one that does not parse).
-    """
-    parts = urlsplit(base_url)
-    host = parts.hostname or ""
-    proxies = _environment_proxies(environ)
-    url = proxies.get(parts.scheme) or proxies.get("all")
-    if is_loopback(host) or not url or _bypassed(host, proxies.get("no")):
-        return None
-    try:
-        proxy = urlsplit(url if "://" in url else f"http://{url}")
-        port = proxy.port
-    except ValueError:
-        raise ConfigurationError(
-            "The proxy in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) does not parse."
-        ) from None
-    if proxy.scheme not in ("http", "https") or not proxy.hostname:
-        raise ConfigurationError(
-            f"The proxy in the environment uses {proxy.scheme or 'no'} scheme; this client reaches Cloudflare "
-            "through an http:// or https:// proxy only. Unset it, or set NO_PROXY=api.cloudflare.com."
-        )
-    auth = (proxy.username or "", proxy.password or "") if proxy.username is not None else None
-    netloc = f"[{proxy.hostname}]" if ":" in proxy.hostname else proxy.hostname
-    return httpcore.Proxy(f"{proxy.scheme}://{netloc}:{port or (443 if proxy.scheme == 'https' else 80)}", auth=auth)
-
-
-def _environment_proxies(environ: Mapping[str, str]) -> dict[str, str]:
-    # urllib reads os.environ; filter the given mapping the same way (lower case wins, as in urllib).
-    found: dict[str, str] = {}
-    for name, value in environ.items():
-        lowered = name.lower()
-        if value and lowered.endswith("_proxy") and (name == lowered or lowered[:-6] not in found):
-            found[lowered[:-6]] = value
-    return found
-
-
-def _bypassed(host: str, no_proxy: str | None) -> bool:
-    """Whether ``NO_PROXY`` (``*``, or comma-separated hosts and domain suffixes) names ``host``."""
-    entries = [entry.strip().lower().lstrip(".") for entry in (no_proxy or "").split(",") if entry.strip()]
-    host = host.lower()
-    return any(entry in ("*", host) or host.endswith(f".{entry}") for entry in entries)
+    """httpcore's form of the proxy :func:`._config.proxy_url_for` picks for ``base_url``, if any."""
+    proxy = proxy_url_for(base_url, environ)
+    return None if proxy is None else httpcore.Proxy(proxy.url, auth=proxy.auth)
 
 
 def tls_context(base_url: str) -> ssl.SSLContext | None:
@@ -373,23 +331,3 @@ def async_performer(
             return transport_error(error, account_id, effect)
 
     return perform
-
-
-def drive(flow: Flow[T], perform: Callable[[Effect], EffectResult]) -> T:
-    """Run ``flow`` to completion, performing each effect synchronously."""
-    try:
-        effect = next(flow)
-        while True:
-            effect = flow.send(perform(effect))
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-
-
-async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[EffectResult]]) -> T:
-    """Run ``flow`` to completion, awaiting each effect."""
-    try:
-        effect = next(flow)
-        while True:
-            effect = flow.send(await perform(effect))
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]

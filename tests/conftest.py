@@ -11,6 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests never fail for being slow on a loaded machine (no deadline, no too_slow health check);
+# in CI they are also deterministic (a fixed seed per test, no example database), while locally they
+# explore with fresh randomness.
+settings.register_profile("local", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", settings.get_profile("local"), derandomize=True, database=None)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 SENTINEL_TOKEN = "cfsentinel-" + "Zq7" * 10  # 41 characters, never a real token
 ACCOUNT = "0123456789abcdef0123456789abcdef"

@@ -15,6 +15,7 @@ import asyncio
 import base64
 import os
 import pickletools
+import selectors
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ from .conftest import ACCOUNT, SENTINEL_TOKEN
 SENTINEL = SENTINEL_TOKEN
 URN = "urn:pulumi:stack::project::pulumi-python:dynamic/cf-billing:CreditBalanceGuard::guard"
 RPC_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0
 # Pulumi's wire encoding of a secret value (sdk/go/common/resource/sig): a map with this signature key.
 SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 PROVIDER = serialize_provider(CreditBalanceGuardProvider())
@@ -52,19 +54,29 @@ class Host:
 
     def __init__(self, stderr_path: Path, env: dict[str, str]) -> None:
         self.stderr_path = stderr_path
+        self.stopped = False
+        self.channel: grpc.Channel | None = None
         with stderr_path.open("wb") as stderr:
+            # -u as the engine starts it: the host prints its port without flushing.
             self.process = subprocess.Popen(  # our own interpreter, fixed arguments
-                [sys.executable, "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, stderr=stderr, env=env
+                [sys.executable, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, stderr=stderr, env=env
             )
-        assert self.process.stdout is not None
-        first_line = self.process.stdout.readline()  # the host prints its port once it is serving
+        first_line = self._first_line(START_TIMEOUT_S)  # the host prints its port once it is serving
         if not first_line.strip().isdigit():
             self.stop()
-            pytest.fail(f"the provider host did not start: {first_line!r}\n{self.stderr_text()}")
+            pytest.fail(f"the provider host did not start: {first_line!r}\n{self.stderr_text()}", pytrace=False)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{int(first_line)}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
         self.loop = asyncio.new_event_loop()
-        self.stopped = False
+
+    def _first_line(self, timeout_s: float) -> bytes:
+        """The first line the host prints, or ``b""`` when it prints none within ``timeout_s`` (or exits)."""
+        assert self.process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout_s):
+                return b""
+        return self.process.stdout.readline()
 
     # -- the engine's calls -------------------------------------------------------------------
 
@@ -123,7 +135,7 @@ class Host:
         """Stop the host (idempotent) and return its stderr."""
         if not self.stopped:
             self.stopped = True
-            if hasattr(self, "channel"):
+            if self.channel is not None:
                 self.channel.close()
                 self.loop.close()
             self.process.terminate()
@@ -138,6 +150,15 @@ class Host:
 
 
 HostFactory = Callable[..., Host]
+
+
+def test_a_host_that_does_not_start_is_reported_with_its_stderr(tmp_path: Path) -> None:
+    shadow = tmp_path / "shadow" / "pulumi"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise SystemExit('this pulumi is broken on purpose')\n")
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(shadow.parent)}
+    with pytest.raises(pytest.fail.Exception, match=r"did not start(?s:.)*broken on purpose"):
+        Host(tmp_path / "host.stderr", env)
 
 
 @pytest.fixture
@@ -233,10 +254,10 @@ def test_below_the_floor_check_fails_with_one_clean_line(api: FakeCloudflareAPI,
 def test_above_the_floor_check_returns_the_inputs_and_the_observation(
     api: FakeCloudflareAPI, start_host: HostFactory
 ) -> None:
-    inputs, failures = start_host().check(guard(floor_usd="$40"))
+    inputs, failures = start_host().check(guard(floor_usd="40"))
 
     assert failures == []
-    assert inputs == guard(floor_usd="$40") | {
+    assert inputs == guard(floor_usd="40") | {
         "balance": 4999,
         "balance_usd": 49.99,
         "has_default_payment_method": True,
@@ -262,9 +283,11 @@ def test_the_balance_exactly_at_the_floor_passes(start_host: HostFactory) -> Non
         pytest.param({"account_id": "not-an-account"}, "account_id", "is not a Cloudflare account id", id="account"),
         pytest.param({"account_id": None}, "account_id", "No Cloudflare account id was given", id="no-account"),
         pytest.param({"account_id": 12345}, "account_id", "is not a Cloudflare account id", id="number-account"),
-        pytest.param({"floor_usd": "lots"}, "floor_usd", "floor_usd must be a number of US dollars", id="floor"),
-        pytest.param({"floor_usd": -1}, "floor_usd", "floor_usd must be a non-negative number", id="negative"),
-        pytest.param({"min_runway_days": "soon"}, "min_runway_days", "a non-negative number of days", id="runway"),
+        pytest.param({"floor_usd": "lots"}, "floor_usd", "plain non-negative number of US dollars", id="floor"),
+        pytest.param({"floor_usd": -1}, "floor_usd", "floor_usd must be a plain non-negative number", id="negative"),
+        pytest.param({"min_runway_days": "soon"}, "min_runway_days", "plain non-negative number of days", id="runway"),
+        pytest.param({"floor_usd": "$40"}, "floor_usd", "got '$40'", id="dollar-sign"),
+        pytest.param({"require_spending_limit": "false"}, "require_spending_limit", "true or false", id="text-bool"),
         pytest.param({"on_breach": "explode"}, "on_breach", "on_breach must be 'fail' or 'warn'", id="on-breach"),
         pytest.param({"on_error": "ignore"}, "on_error", "on_error must be 'fail' or 'warn'", id="on-error"),
     ],

@@ -495,16 +495,17 @@ def test_a_refused_deploy_says_each_figure_once() -> None:
 
 
 def test_the_fixture_forgets_the_readings_a_run_shared() -> None:
-    from pulumi_cf_billing._pulumi import _program  # noqa: PLC0415
+    from pulumi_cf_billing._cache import PROGRAM_RUN_CACHES  # noqa: PLC0415
     from pulumi_cf_billing.testing.pytest_plugin import forget_library_state  # noqa: PLC0415
 
     class Root:
         """Stands in for a run's root stack resource (only its identity matters)."""
 
     root = Root()
-    _program._RUN_CACHES[root] = SingleFlightCache(time.monotonic)
+    first = PROGRAM_RUN_CACHES.for_owner(root)
+    assert PROGRAM_RUN_CACHES.for_owner(root) is first
     forget_library_state()
-    assert root not in _program._RUN_CACHES
+    assert PROGRAM_RUN_CACHES.for_owner(root) is not first
 
 
 def test_an_interrupted_sync_owner_hands_the_read_to_a_waiter() -> None:
@@ -548,3 +549,31 @@ def test_a_transport_error_names_the_tls_failure(fake_cloudflare_api: FakeCloudf
     assert "SSL" in str(caught.value)
     assert caught.value.__cause__ is None
     assert SENTINEL_TOKEN not in str(caught.value)
+
+
+DAY_MS = 86_400_000
+USAGE_START = 1_764_460_800_000  # 2025-11-30T00:00:00Z, a midnight
+
+
+def _bucket(index: int, value: str, *, length_ms: int = DAY_MS, id_: str | None = None) -> str:
+    start = USAGE_START + index * DAY_MS
+    return (
+        f'{{"id":"{id_ or f"b{index}"}","aggregated_value":{value},'
+        f'"start_time":{start},"end_time":{start + length_ms}}}'
+    )
+
+
+HOSTILE_USAGE = {
+    # one refund-like negative bucket would net a $500/day burn down to nothing
+    "negative-cost": [_bucket(0, "500"), _bucket(1, "500"), _bucket(2, "-3400")],
+    "ends-before-it-starts": [_bucket(0, "5", length_ms=-DAY_MS)],
+    "duplicate-ids": [_bucket(0, "5", id_="same"), _bucket(1, "5", id_="same")],
+}
+
+
+@pytest.mark.parametrize("history", HOSTILE_USAGE.values(), ids=HOSTILE_USAGE.keys())
+def test_usage_that_could_hide_spend_is_malformed(fake_cloudflare_api: FakeCloudflareAPI, history: list[str]) -> None:
+    fake_cloudflare_api.add_account(ACCOUNT)
+    fake_cloudflare_api.inject(ACCOUNT, Fault.raw(200, envelope('{"history":[' + ",".join(history) + "]}")))
+    with client_for(fake_cloudflare_api) as client, pytest.raises(MalformedResponseError):
+        client.get_usage_history(ACCOUNT)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_cf_billing import CreditBalanceClient
+from pulumi_cf_billing import CreditBalanceClient, __version__
 from pulumi_cf_billing.cli import ExitCode, main
 from pulumi_cf_billing.policy import PACK_DIR, POLICY_NAME, AccountJudge, accounts_in, credit_floor_policy
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault, LocalStack
@@ -66,6 +66,8 @@ def test_the_judge_applies_the_runway_and_spending_limit_rules(api: FakeCloudfla
         ("cloudflare:index/workersScript:WorkersScript", {"account_id": ACCOUNT}, [ACCOUNT]),
         ("aws:s3/bucket:Bucket", {"accountId": ACCOUNT}, []),
         ("cloudflare:index/zone:Zone", {"accountId": None}, []),
+        ("cloudflare:index/zone:Zone", {"account": {"id": ACCOUNT}}, [ACCOUNT]),
+        ("cloudflare:index/zone:Zone", {"account": {"id": None}}, []),
     ],
 )
 def test_the_accounts_a_stack_deploys_to_come_from_cloudflare_resources(
@@ -74,11 +76,50 @@ def test_the_accounts_a_stack_deploys_to_come_from_cloudflare_resources(
     assert accounts_in(resource_type, props) == expected
 
 
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"floorUsd": 10**12 + 1}, "floorUsd"),
+        ({"floorUsd": "1." + "0" * 31}, "floorUsd"),
+        ({"floorUsd": 10, "minRunwayDays": 10**12}, "minRunwayDays"),
+        ({"floorUsd": 10, "requireSpendingLimit": "false"}, "requireSpendingLimit"),
+    ],
+)
+@pytest.mark.parametrize("on_error", ["fail", "warn"])
+def test_a_bad_config_is_one_violation_naming_its_key_whatever_on_error(
+    api: FakeCloudflareAPI, config: dict[str, object], key: str, on_error: str
+) -> None:
+    judge = judge_for(api)
+    problems = judge.new_problems([ACCOUNT, OTHER_ACCOUNT], {**config, "onError": on_error})
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{POLICY_NAME}: the policy config is not valid: {key} must be")
+    assert judge.new_problems([ACCOUNT], {**config, "onError": on_error}) == []  # said once per run
+    assert api.request_count() == 0
+
+
+def test_each_account_is_reported_once_per_run(api: FakeCloudflareAPI) -> None:
+    judge = judge_for(api)
+    config = {"floorUsd": 50, "accountIds": [ACCOUNT]}
+    first = judge.new_problems([ACCOUNT], config)  # the stack resource
+    later = [judge.new_problems([ACCOUNT, OTHER_ACCOUNT], config) for _ in range(3)]  # the provider, resources
+    assert [problem.startswith(BREACH) for problem in first] == [True]
+    assert later == [[], [], []]
+    assert api.request_count(ACCOUNT) == api.request_count(OTHER_ACCOUNT) == 1
+
+
+def test_the_pack_has_the_packages_version() -> None:
+    declared = (PACK_DIR / "PulumiPolicy.yaml").read_text()
+    assert f"version: {__version__} " in declared
+
+
 def test_the_policy_declares_its_config_schema() -> None:
     policy = credit_floor_policy()
     assert policy.name == POLICY_NAME
     assert policy.config_schema.required == ["floorUsd"]
     assert policy.config_schema.properties["accountIds"]["items"]["pattern"] == "^[0-9a-f]{32}$"
+    floor = policy.config_schema.properties["floorUsd"]
+    assert (floor["type"], floor["minimum"], floor["maximum"]) == ("number", 0, 10**12)
+    assert "onBreach" not in policy.config_schema.properties  # the enforcement level decides
 
 
 def test_the_cli_prints_the_pack_and_writes_one_to_publish(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

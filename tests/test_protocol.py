@@ -136,7 +136,8 @@ def test_pacer_pauses_when_the_server_says_nothing_remains() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert set(pulumi_cf_billing.__all__) == {
-        "APIError", "AccountNotFoundError", "AsyncCreditBalanceClient", "AuthenticationError",
+        "APIError", "AccountNotFoundError", "AsyncBillingClient", "AsyncCreditBalanceClient", "AuthenticationError",
+        "BillingClient", "SingleFlightCache",
         "AwaitableGetCreditBalanceResult", "AwaitableGetSpendingLimitResult", "AwaitableGetUsageHistoryResult",
         "ClientClosedError", "CloudflareBillingError", "ConfigurationError", "CreditBalance", "CreditBalanceClient",
         "CreditBalanceGuard", "Credentials", "DeadlineExceededError", "GetCreditBalancePaymentMethodResult",

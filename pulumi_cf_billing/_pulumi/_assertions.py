@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 
 from .._exceptions import CloudflareBillingError
+from .._inputs import parse_amount_usd
 from .._models import CreditBalance
-from .._money import parse_usd
 from .._verdict import breach_message, judge
 from ._program import read_in_program
 
@@ -31,7 +31,7 @@ def require_credit_balance(
     balance when the program may go on. An unreadable balance also raises ``pulumi.RunError``.
     """
     try:
-        floor = parse_usd(floor_usd, what="floor_usd")
+        floor = parse_amount_usd(floor_usd, what="floor_usd")
         balance = read_in_program(account_id, api_token=api_token, api_key=api_key, email=email, base_url=base_url)
     except (CloudflareBillingError, ValueError) as error:
         raise pulumi.RunError(f"{SUBJECT}: {error}") from None

@@ -9,16 +9,14 @@ and the next run (a new root, as in the Automation API's inline programs) asks a
 from __future__ import annotations
 
 import math
-import threading
 import time
-import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pulumi.runtime
 
-from .._cache import SingleFlightCache
+from .._cache import PROGRAM_RUN_CACHES, SingleFlightCache
 from .._client import CreditBalanceClient
 from .._exceptions import CloudflareBillingError
 from .._models import CreditBalance, SpendingLimit, UsageHistory
@@ -27,28 +25,13 @@ from .._serialize import exact_json
 from .._verdict import runway_window
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config, settings_for
 
-__all__ = ["forget_runs", "read_in_program", "reading_for_guard", "spending_limit_in_program", "usage_in_program"]
-
-_RUN_CACHES: weakref.WeakKeyDictionary[Any, SingleFlightCache[object]] = weakref.WeakKeyDictionary()
-_RUN_CACHES_LOCK = threading.Lock()
+__all__ = ["read_in_program", "reading_for_guard", "spending_limit_in_program", "usage_in_program"]
 
 
 def _run_cache() -> SingleFlightCache[object]:
     """The cache of this program run, keyed by the run's root stack resource (a fresh one without a run)."""
     root = pulumi.runtime.get_root_resource()
-    if root is None:
-        return SingleFlightCache(time.monotonic)
-    with _RUN_CACHES_LOCK:
-        cache = _RUN_CACHES.get(root)
-        if cache is None:
-            cache = _RUN_CACHES[root] = SingleFlightCache(time.monotonic)
-        return cache
-
-
-def forget_runs() -> None:
-    """Drop every run's shared readings (the ``fake_cloudflare_api`` fixture calls this between tests)."""
-    with _RUN_CACHES_LOCK:
-        _RUN_CACHES.clear()
+    return SingleFlightCache(time.monotonic) if root is None else PROGRAM_RUN_CACHES.for_owner(root)
 
 
 def _program_client(
@@ -65,11 +48,13 @@ def _program_client(
         program_config, api_token=api_token, api_key=api_key, email=email, base_url=base_url, namespace=namespace
     )
     account = account_id_for(program_config, account_id)
-    client = CreditBalanceClient(
-        account_id=account, credentials=settings.credentials, base_url=settings.base_url, cache_ttl_s=math.inf
+    return CreditBalanceClient(
+        account_id=account,
+        credentials=settings.credentials,
+        base_url=settings.base_url,
+        cache_ttl_s=math.inf,
+        cache=_run_cache(),  # the run's cache, shared by this run's clients only
     )
-    client._cache = _run_cache()  # the run's cache, shared by this run's clients only
-    return client
 
 
 def read_in_program(

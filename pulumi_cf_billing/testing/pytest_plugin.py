@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-import sys
 import traceback
 from collections.abc import Iterator
 
 import pytest
 
+from .._cache import PROGRAM_RUN_CACHES
 from ._fake_api import FakeCloudflareAPI
 
 
@@ -37,10 +37,8 @@ def fake_cloudflare_api(fake_cloudflare_api_server: FakeCloudflareAPI) -> Iterat
 
 
 def forget_library_state() -> None:
-    """Forget what Pulumi program runs shared, if the Pulumi surface was loaded at all (it is not imported here)."""
-    program = sys.modules.get("pulumi_cf_billing._pulumi._program")
-    if program is not None:
-        program.forget_runs()
+    """Forget the readings Pulumi program runs shared (without importing the Pulumi surface)."""
+    PROGRAM_RUN_CACHES.forget()
 
 
 def _fail_on_handler_errors(api: FakeCloudflareAPI) -> None:

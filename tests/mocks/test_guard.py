@@ -93,14 +93,14 @@ def test_the_guard_uses_its_credentials_namespace_and_account_argument(
     }
 
     def program() -> None:
-        CreditBalanceGuard("guard", floor_usd="$12.50", account_id=OTHER, credentials_namespace="billing-b")
+        CreditBalanceGuard("guard", floor_usd="12.50", account_id=OTHER, credentials_namespace="billing-b")
 
     run = run_program(api, program, config=config)
 
     assert api.request_count(OTHER) == 1  # read from the fake through billing-b's settings
     [guard] = [r for r in run.mocks.registered if r.typ == GUARD_TYPE]
     assert guard.inputs["account_id"] == OTHER
-    assert guard.inputs["floor_usd"] == "$12.50"
+    assert guard.inputs["floor_usd"] == "12.50"
     assert guard.inputs["credentials_namespace"] == "billing-b"
     assert SENTINEL not in repr(guard.inputs)
 
@@ -150,7 +150,7 @@ def test_require_credit_balance_stops_the_program_with_one_line_below_the_floor(
 def test_require_credit_balance_lets_a_balance_exactly_at_the_floor_through(
     api: FakeCloudflareAPI, stack_config: dict[str, str]
 ) -> None:
-    run = run_program(api, lambda: {"required": require_credit_balance("$49.995", ACCOUNT)}, config=stack_config)
+    run = run_program(api, lambda: {"required": require_credit_balance("49.995", ACCOUNT)}, config=stack_config)
 
     balance = run.known("required")
     assert isinstance(balance, CreditBalance)
@@ -164,7 +164,7 @@ def test_require_credit_balance_lets_a_balance_exactly_at_the_floor_through(
                      "threshold at or above the floor (balance $90.00, floor $50.00", id="auto-top-up-disabled"),
         pytest.param(lambda api: api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error")), 50,
                      f"of account {ACCOUNT}", id="unreadable"),
-        pytest.param(lambda api: None, "lots", "floor_usd must be a number of US dollars", id="bad-floor"),
+        pytest.param(lambda api: None, "lots", "floor_usd must be a plain non-negative number", id="bad-floor"),
     ],
 )  # fmt: skip
 def test_require_credit_balance_raises_run_error_for_every_reason_to_stop(
