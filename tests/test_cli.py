@@ -226,7 +226,7 @@ def test_check_json_adds_the_floor_and_the_verdict(api: FakeCloudflareAPI, cli: 
     run = cli("check", "--floor-usd", "49.996", "--json", *ids(ACCOUNT, OTHER_ACCOUNT))
     assert run.code == ExitCode.BELOW
     below, fine = run.json()
-    assert set(below) == BALANCE_KEYS | {"floor_usd", "below_floor"}
+    assert set(below) == BALANCE_KEYS | {"floor_usd", "below_floor", "problems"}
     assert (below["account_id"], below["balance"], below["floor_usd"], below["below_floor"]) == (
         ACCOUNT,
         4999.5,
@@ -246,7 +246,7 @@ def test_check_mixed_fleet_reports_every_account_and_exits_3(api: FakeCloudflare
     lines = run.out.splitlines()
     assert [line.split()[:2] for line in lines] == [["ok", ACCOUNT], ["ERROR", OTHER_ACCOUNT], ["BELOW", THIRD_ACCOUNT]]
     assert "AccountNotFoundError" in lines[1]
-    assert "could not be read: the floor cannot be vouched for (exit 3)" in run.err
+    assert "could not be read: the check cannot be vouched for (exit 3)" in run.err
     assert api.request_count() == 3
 
 

@@ -18,21 +18,21 @@ __all__ = ["api"]  # the fixture, shared with test_cli
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["usage", "--days", "1000000"], "argument --days: the number of days must be a whole number from 1 to 366"),
+        (["usage", "--days", "1000000"], "--days must be a whole number from 1 to 366"),
         (["usage", "--days", "367"], "from 1 to 366; got '367'"),
         (["usage", "--days", "0"], "from 1 to 366; got '0'"),
         (["usage", "--days", "٣"], "from 1 to 366; got '٣'"),  # an Arabic-Indic three: digits are ASCII
         (["usage", "--days", "7.5"], "whole number"),
-        (["balance", "--concurrency", "1_0"], "argument --concurrency: the concurrency must be a whole number"),
+        (["balance", "--concurrency", "1_0"], "--concurrency must be a whole number"),
         (["balance", "--concurrency", "257"], "from 1 to 256; got '257'"),
         (
             ["check", "--floor-usd", "10", "--min-runway-days", "$7"],
-            "the runway must be a plain non-negative number of days",
+            "--min-runway-days must be a plain non-negative number of days",
         ),
         (["check", "--floor-usd", "10", "--min-runway-days", "36501"], "up to 36,500"),
         (
             ["check", "--floor-usd", "$50"],
-            "argument --floor-usd: the floor must be a plain non-negative number of US dollars",
+            "--floor-usd must be a plain non-negative number of US dollars",
         ),
         (["check", "--floor-usd", "1,000"], "like 50 or 49.99; got '1,000'"),
         (["usage", "--floor-usd", "5e1"], "like 50 or 49.99; got '5e1'"),

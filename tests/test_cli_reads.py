@@ -23,13 +23,17 @@ RUNWAY_CHECK = ("check", "--floor-usd", "10", "--min-runway-days", "7")
 UNREADABLE_USAGE = Decimal(10) ** 13  # US dollars a day: more than the client believes, so only usage is refused
 
 
-@pytest.mark.parametrize("argv", [RUNWAY_CHECK, ("usage", "--days", "7", "--floor-usd", "10")], ids=["check", "usage"])
-def test_one_deadline_bounds_the_balance_and_the_usage_read_together(
+@pytest.mark.parametrize(
+    "argv",
+    [RUNWAY_CHECK, (*RUNWAY_CHECK, "--require-spending-limit"), ("usage", "--days", "7", "--floor-usd", "10")],
+    ids=["check", "check-three-reads", "usage"],
+)
+def test_one_deadline_bounds_every_read_of_an_account_together(
     api: FakeCloudflareAPI, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
 ) -> None:
     api.add_account(ACCOUNT, spend_usd_per_day=1)
     # Each answer asks for a 0.9 s wait: one read alone spends 1.8 s of its 2 s on the clock, and gives up
-    # when the next wait would end past the deadline. Two reads one after the other would take 3.6 s.
+    # when the next wait would end past the deadline. Reads one after the other would take 3.6 s or more.
     api.inject(ACCOUNT, Fault.rate_limited(retry_after="0.9"), times=None)
     clock = FakeClock()
     hooks = ReadHooks(clock=clock, sleep=clock.async_sleep, rng=random.Random(7))
@@ -74,7 +78,7 @@ def test_a_readable_balance_with_an_unreadable_usage_history_makes_the_check_unk
     unknown, fine = done.stdout.splitlines()
     assert unknown.startswith(f"ERROR  {ACCOUNT}  its usage history could not be read: MalformedResponseError: ")
     assert fine.startswith(f"ok     {OTHER_ACCOUNT}")
-    assert "1 of 2 accounts could not be read: the floor cannot be vouched for (exit 3)" in done.stderr
+    assert "1 of 2 accounts could not be read: the check cannot be vouched for (exit 3)" in done.stderr
     assert api.request_count(ACCOUNT, "credit-balance") == 1  # the balance was read; the usage is what failed
 
 

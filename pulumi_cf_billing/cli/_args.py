@@ -1,7 +1,9 @@
 """The command line's grammar: argv and the environment in, one typed, validated command out.
 
 Everything that can be wrong with the input is found here, before any request: argparse exits 2
-on a malformed value (see :mod:`._types`), and account ids raise :class:`ConfigurationError`.
+on malformed usage; numbers are parsed here by the one parser of their kind (``check``'s rules by
+the guard definition, as every guard surface parses them), refusals raising ``ValueError`` naming
+the flag; account ids raise :class:`ConfigurationError`.
 """
 
 from __future__ import annotations
@@ -11,22 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .._assess import Rules
 from .._config import DEFAULT_TIMEOUT_S
 from .._exceptions import ConfigurationError
+from .._guard_definition import GUARD_INPUTS, MAX_RUNWAY_WINDOW_DAYS, parse_guard
+from .._inputs import parse_amount_usd, parse_whole_number
+from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS
 from .._version import __version__
 from ._accounts import resolve_account_ids
-from ._types import (
-    MAX_CONCURRENCY,
-    MAX_HOURLY_DAYS,
-    MAX_USAGE_DAYS,
-    account_balance,
-    concurrency,
-    floor_usd,
-    port_number,
-    positive_seconds,
-    runway_days,
-    usage_days,
-)
+from ._types import account_balance, port_number, positive_seconds
 
 __all__ = [
     "BalanceCommand",
@@ -41,6 +36,19 @@ __all__ = [
 ]
 
 DEFAULT_CONCURRENCY = 16
+MAX_CONCURRENCY = 256
+"""The most accounts read at once: far past where Cloudflare's 1,200 requests / 5 minutes per token binds."""
+MAX_USAGE_DAYS = 366
+"""The most complete days ``usage --days`` shows per day: a year, leap day included."""
+MAX_HOURLY_DAYS = 31
+"""The most complete days ``usage --window hour`` shows: 744 buckets, well inside the client's 1 MiB answer."""
+CHECK_RULES = tuple(
+    item
+    for item in GUARD_INPUTS
+    if item.name
+    in ("floor_usd", "require_auto_topup", "min_runway_days", "runway_window_days", "require_spending_limit")
+)
+"""The guard's inputs ``check`` takes as flags: its rules (accounts and exit codes are the CLI's own)."""
 
 EPILOG = """\
 exit codes:
@@ -79,11 +87,10 @@ class BalanceCommand:
 
 @dataclass(frozen=True)
 class CheckCommand:
-    """``cf-billing check``; ``floor_usd`` in exact US dollars; ``min_runway_days`` in days, if given."""
+    """``cf-billing check``: every account judged by the guard's ``rules`` (floor in exact US dollars, ...)."""
 
     read: ReadOptions
-    floor_usd: Decimal
-    min_runway_days: Decimal | None = None
+    rules: Rules
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,6 @@ def _read_options_parser() -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--concurrency",
-        type=concurrency,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help=f"accounts read at the same time, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY})",
@@ -203,30 +209,41 @@ def build_parser() -> argparse.ArgumentParser:
     check = _add_read_command(commands.add_parser, "check", summary, description)
     check.add_argument(
         "--floor-usd",
-        type=floor_usd,
         required=True,
         metavar="AMOUNT",
         help="the lowest acceptable balance in US dollars, plain digits like 50 or 49.99 (at the floor is ok)",
     )
     check.add_argument(
         "--min-runway-days",
-        type=runway_days,
         metavar="DAYS",
-        help="also exit 1 when, at the mean daily spend of the last 7 complete days, the floor is nearer",
+        help="also exit 1 when, at the mean daily spend of the runway window, the floor is nearer (one more read)",
+    )
+    check.add_argument(
+        "--runway-window-days",
+        metavar="N",
+        help=f"complete UTC days whose mean daily spend measures the runway, 1 to {MAX_RUNWAY_WINDOW_DAYS} "
+        f"(default {DEFAULT_RUNWAY_WINDOW_DAYS})",
+    )
+    check.add_argument(
+        "--require-auto-topup",
+        action="store_true",
+        help="also exit 1 unless auto top-up is on with a threshold at or above the floor",
+    )
+    check.add_argument(
+        "--require-spending-limit",
+        action="store_true",
+        help="also exit 1 unless an account spending limit is enabled (one more read)",
     )
     summary, description = "chart usage cost per day or hour", "Chart each account's AI Gateway usage cost."
     usage = _add_read_command(commands.add_parser, "usage", summary, description)
     usage.add_argument(
         "--days",
-        type=usage_days,
         default=30,
         metavar="N",
         help=f"complete UTC days to show, 1 to {MAX_USAGE_DAYS} ({MAX_HOURLY_DAYS} with --window hour; default 30)",
     )
     usage.add_argument("--window", choices=("day", "hour"), default="day", help="bucket size (default day)")
-    usage.add_argument(
-        "--floor-usd", type=floor_usd, metavar="AMOUNT", help="also show the days until this floor, in US dollars"
-    )
+    usage.add_argument("--floor-usd", metavar="AMOUNT", help="also show the days until this floor, in US dollars")
     _add_fake_api(commands.add_parser)
     pack = commands.add_parser(
         "policy-pack",
@@ -244,24 +261,47 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
         return FakeApiCommand(namespace.host, namespace.port, tuple(namespace.account), tuple(namespace.token))
     if namespace.command == "policy-pack":
         return PolicyPackCommand(namespace.action, namespace.directory)
-    if namespace.command == "usage" and namespace.window == "hour" and namespace.days > MAX_HOURLY_DAYS:
-        raise ConfigurationError(
-            f"--days {namespace.days} is too many for --window hour: at most {MAX_HOURLY_DAYS} days of hourly "
-            f"usage fit one answer. Use --window day for up to {MAX_USAGE_DAYS} days."
-        )
+    rules = _check_rules(namespace) if namespace.command == "check" else None
+    usage = _usage_command(namespace) if namespace.command == "usage" else None
+    concurrency = parse_whole_number(namespace.concurrency, what="--concurrency", minimum=1, maximum=MAX_CONCURRENCY)
     read = ReadOptions(
         account_ids=resolve_account_ids(namespace.account_id, namespace.accounts_file, environ),
         as_json=namespace.json,
         timeout_s=namespace.timeout,
-        concurrency=namespace.concurrency,
+        concurrency=concurrency,
     )
-    if namespace.command == "check":
-        return CheckCommand(read, namespace.floor_usd, namespace.min_runway_days)
-    if namespace.command == "usage":
-        return UsageCommand(read, namespace.days, namespace.window, namespace.floor_usd)
+    if rules is not None:
+        return CheckCommand(read, rules)
+    if usage is not None:
+        return UsageCommand(read, *usage)
     return BalanceCommand(read)
 
 
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _check_rules(namespace: argparse.Namespace) -> Rules:
+    """``check``'s flags parsed as the guard definition parses its inputs; ``ConfigurationError`` naming each flag."""
+    values = {_flag(item.name): getattr(namespace, item.name) for item in CHECK_RULES}
+    parsed = parse_guard(values, spelling=_flag, inputs=CHECK_RULES)
+    if parsed.guard is None:
+        raise ConfigurationError("; ".join(problem.reason for problem in parsed.problems))
+    return parsed.guard.rules
+
+
+def _usage_command(namespace: argparse.Namespace) -> tuple[int, str, Decimal | None]:
+    """``usage``'s days, window and floor in US dollars; ``ValueError`` naming the flag."""
+    days = parse_whole_number(namespace.days, what="--days", minimum=1, maximum=MAX_USAGE_DAYS)
+    if namespace.window == "hour" and days > MAX_HOURLY_DAYS:
+        raise ConfigurationError(
+            f"--days {days} is too many for --window hour: at most {MAX_HOURLY_DAYS} days of hourly usage fit one "
+            f"answer. Use --window day for up to {MAX_USAGE_DAYS} days."
+        )
+    floor = None if namespace.floor_usd is None else parse_amount_usd(namespace.floor_usd, what="--floor-usd")
+    return days, namespace.window, floor
+
+
 def parse_command(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Command:
-    """Parse ``argv`` (default: ``sys.argv[1:]``); argparse exits 2 on bad usage; bad ids raise ConfigurationError."""
+    """Parse ``argv`` (default: ``sys.argv[1:]``); argparse exits 2 on bad usage; bad values raise ``ValueError``."""
     return to_command(build_parser().parse_args(argv), environ)

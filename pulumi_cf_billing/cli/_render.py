@@ -7,21 +7,19 @@ came from the server is stripped of control characters before it reaches a termi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from .._models import CreditBalance
 from .._money import format_usd
 from .._serialize import credit_balance_to_dict, error_to_dict, exact_json
 from .._text import clean
-from .._verdict import Runway, describe_topup
+from .._verdict import describe_topup
 from ._fetch import AccountReads
 
 __all__ = [
+    "TOP_UP_URL",
     "balance_table",
     "balance_to_dict",
-    "check_line",
-    "check_to_dict",
     "error_summary",
     "failed_to_dict",
     "failure_summary",
@@ -90,58 +88,6 @@ def failed_to_dict(reads: AccountReads) -> dict[str, Any]:
     """``{"account_id", "error"}`` for an account with a failed read; the error names the ``read``."""
     name, error = reads.failures[0]
     return {"account_id": reads.account_id, "error": {**error_to_dict(error), "read": name}}
-
-
-def check_line(
-    reads: AccountReads, floor_usd: Decimal, runway: Runway | None = None, min_runway_days: Decimal | None = None
-) -> str:
-    """``ok``/``BELOW``/``SHORT``/``ERROR`` for one account: the amounts compared, or the read that failed and why.
-
-    ``check`` always reads the balance, so an account with no failed read has one.
-    """
-    balance, floor = reads.balance, format_usd(floor_usd)
-    if reads.failures or not isinstance(balance, CreditBalance):
-        return f"{'ERROR':<7}{reads.account_id}  {failure_summary(reads)}"
-    money = format_usd(balance.balance_usd)
-    if balance.is_below(floor_usd):
-        return f"{'BELOW':<7}{reads.account_id}  {money} < floor {floor} — top up at {TOP_UP_URL}"
-    days = None if runway is None else runway.days_until_floor
-    if runway is not None and min_runway_days is not None and days is not None and days < min_runway_days:
-        pace = format_usd(runway.spend_usd_per_day.quantize(Decimal("0.01")))
-        return (
-            f"{'SHORT':<7}{reads.account_id}  {money} ≥ floor {floor}, but at {pace} a day (the mean of the last "
-            f"{runway.window_days} days) the floor is {days:.1f} days away, under the {min_runway_days:f} required"
-        )
-    return f"{'ok':<7}{reads.account_id}  {money} ≥ floor {floor}"
-
-
-def check_to_dict(
-    reads: AccountReads, floor_usd: Decimal, runway: Runway | None = None, min_runway_days: Decimal | None = None
-) -> dict[str, Any]:
-    """The ``balance --json`` object plus ``floor_usd`` and ``below_floor``; exact amounts.
-
-    An account with a failed read has an ``error`` naming that ``read``, the balance's keys only when the
-    balance itself was read, and ``null`` verdicts. With a runway rule: ``spend_usd_per_day``,
-    ``days_until_floor`` and ``runway_too_short`` too.
-    """
-    balance = reads.balance
-    data: dict[str, Any] = {"account_id": reads.account_id}
-    if isinstance(balance, CreditBalance):
-        data |= credit_balance_to_dict(balance, exact=True)
-    if reads.failures:
-        data |= failed_to_dict(reads)
-    judged = balance if isinstance(balance, CreditBalance) and not reads.failures else None
-    data |= {"floor_usd": floor_usd, "below_floor": None if judged is None else judged.is_below(floor_usd)}
-    if min_runway_days is None:
-        return data
-    runway = None if judged is None else runway
-    days = None if runway is None else runway.days_until_floor
-    return {
-        **data,
-        "spend_usd_per_day": None if runway is None else runway.spend_usd_per_day,
-        "days_until_floor": days,
-        "runway_too_short": None if runway is None else days is not None and days < min_runway_days,
-    }
 
 
 def to_json(objects: Sequence[dict[str, Any]]) -> str:
