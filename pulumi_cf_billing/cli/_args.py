@@ -52,14 +52,14 @@ CHECK_RULES = tuple(
 
 EPILOG = """\
 exit codes:
-  0  every account was read (check: and each is at or above the floor)
-  1  check: every account was read and at least one is below the floor
+  0  every account was read (check: and each meets every rule: the floor, and any rule asked for)
+  1  check: every account was read and at least one is below the floor or breaks a rule
   2  usage or configuration error (bad account id, no credentials, a number out of bounds);
      nothing was sent
   3  at least one account could not be read, balance or any other read a rule needs (after
      retries, or at once for a 4xx)
-     3 wins over 1: when some accounts are below the floor and others unreadable, nothing can
-     be vouched for, so the answer is "unknown", not "below".
+     3 wins over 1: when some accounts break a rule and others are unreadable, nothing can be
+     vouched for, so the answer is "unknown", not "below".
 
 Credentials come from the environment only: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_KEY with
 CLOUDFLARE_EMAIL. CLOUDFLARE_BASE_URL overrides the API root (e.g. the URL `cf-billing fake-api`
@@ -205,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     summary, description = "show balances, auto top-up and payment method", "Show each account's credit balance."
     _add_read_command(commands.add_parser, "balance", summary, description)
-    summary, description = "exit 1 when an account is below a floor", "Check each account's balance against a floor."
+    summary = "exit 1 when an account is below a floor or breaks a rule"
+    description = "Check each account against a floor and the rules asked for, as the CreditBalanceGuard does."
     check = _add_read_command(commands.add_parser, "check", summary, description)
     check.add_argument(
         "--floor-usd",

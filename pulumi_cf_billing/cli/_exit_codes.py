@@ -15,9 +15,9 @@ class ExitCode(IntEnum):
     """
 
     OK = 0
-    """Every account was read (``check``: and is at or above the floor)."""
+    """Every account was read (``check``: and meets every rule, the floor first)."""
     BELOW = 1
-    """``check`` only: every account was read and at least one is below the floor."""
+    """``check`` only: every account was read and at least one is below the floor or breaks a rule."""
     USAGE = 2
     """Bad arguments or configuration (account id, credentials, a number out of bounds, file); nothing was sent."""
     UNREADABLE = 3
