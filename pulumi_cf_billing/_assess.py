@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from ._client import CreditBalanceClient
 from ._models import CreditBalance, SpendingLimit, UsageHistory
+from ._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
 from ._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, judge, measure_runway, runway_window
 
 __all__ = ["Reading", "Rules", "assess", "read_for"]
@@ -19,13 +20,14 @@ __all__ = ["Reading", "Rules", "assess", "read_for"]
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """What a deploy needs: a floor in US dollars, and optionally auto top-up, a runway in days, a spending limit."""
+    """What a deploy needs: a floor in US dollars; optionally working auto top-up, a runway, a spending limit."""
 
     floor_usd: Decimal
     require_auto_topup: bool = False
     min_runway_days: Decimal | None = None
     runway_window_days: int = DEFAULT_RUNWAY_WINDOW_DAYS
     require_spending_limit: bool = False
+    topup_failure_window_days: int = DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
 
     @property
     def needs_usage(self) -> bool:
@@ -62,7 +64,9 @@ def assess(reading: Reading, rules: Rules, now: datetime) -> tuple[Runway | None
     problems = judge(
         balance,
         rules.floor_usd,
+        now=now,
         require_auto_topup=rules.require_auto_topup,
+        topup_failure_window_days=rules.topup_failure_window_days,
         min_runway_days=rules.min_runway_days,
         runway=runway,
         require_spending_limit=rules.require_spending_limit,

@@ -50,10 +50,15 @@ DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 DEFAULT_TIMEOUT_S = 30.0
 """The overall deadline of one read, in seconds, retries included: clients, functions, guard and CLI."""
 ACCOUNT_ID_HINT = "the Account ID on the dashboard's Account home"
-MISSING_CREDENTIALS_HINT = (
-    f"Set {ENV_API_TOKEN} to an API token with the 'AI Gateway Read' permission "
-    f"(or pulumi config set --secret cloudflare:apiToken), or set {ENV_API_KEY} and {ENV_EMAIL}."
-)
+
+
+def missing_credentials_hint(namespace: str = "cloudflare") -> str:
+    """What to set when no credentials were found; ``namespace`` is where the asking surface reads stack config."""
+    return (
+        f"Set {ENV_API_TOKEN} to an API token with the 'AI Gateway Read' permission "
+        f"(or pulumi config set --secret {namespace}:apiToken), or set {ENV_API_KEY} and {ENV_EMAIL}."
+    )
+
 
 _ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -80,25 +85,29 @@ def environment_layer(environ: Mapping[str, str]) -> dict[str, str | None]:
     }
 
 
-def resolve_settings(*layers: Layer, credentials: Credentials | None = None) -> Settings:
+def resolve_settings(
+    *layers: Layer, credentials: Credentials | None = None, config_namespace: str = "cloudflare"
+) -> Settings:
     """Credentials (unless given) and base URL from ``layers``, first match wins; checked now.
 
-    Raises :class:`MissingCredentialsError` when no layer holds a usable set, and
-    :class:`ConfigurationError` for an unusable value.
+    Raises :class:`MissingCredentialsError` when no layer holds a usable set (its hint names the
+    stack config key ``{config_namespace}:apiToken``), and :class:`ConfigurationError` for an unusable value.
     """
     base_url = next((url for layer in layers if (url := layer.get("base_url"))), DEFAULT_BASE_URL)
-    return Settings(credentials or _credentials(layers), validate_base_url(base_url))
+    return Settings(credentials or _credentials(layers, config_namespace), validate_base_url(base_url))
 
 
-def _credentials(layers: tuple[Layer, ...]) -> Credentials:
+def _credentials(layers: tuple[Layer, ...], config_namespace: str) -> Credentials:
     for layer in layers:
         token, key, email = layer.get("api_token"), layer.get("api_key"), layer.get("email")
         if token or key or email:
             try:
                 return Credentials(api_token=token) if token else Credentials(api_key=key or None, email=email or None)
             except MissingCredentialsError as error:
-                raise MissingCredentialsError(f"{error.message} {MISSING_CREDENTIALS_HINT}") from None
-    raise MissingCredentialsError(f"No Cloudflare credentials are configured. {MISSING_CREDENTIALS_HINT}")
+                raise MissingCredentialsError(f"{error.message} {missing_credentials_hint(config_namespace)}") from None
+    raise MissingCredentialsError(
+        f"No Cloudflare credentials are configured. {missing_credentials_hint(config_namespace)}"
+    )
 
 
 def resolve_account_id(*layers: Layer) -> str | None:

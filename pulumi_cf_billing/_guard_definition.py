@@ -23,10 +23,12 @@ from ._exceptions import CloudflareBillingError
 from ._inputs import parse_amount_usd, parse_bool, parse_days, parse_whole_number
 from ._money import MONEY_CONTEXT, format_usd
 from ._serialize import credit_balance_to_dict, spending_limit_to_dict
+from ._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
 from ._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, breach_message
 
 __all__ = [
     "GUARD_INPUTS",
+    "GUARD_SUBJECT",
     "MAX_RUNWAY_WINDOW_DAYS",
     "MODES",
     "OBSERVED_KEYS",
@@ -44,6 +46,8 @@ __all__ = [
     "parse_guard",
 ]
 
+GUARD_SUBJECT = "CreditBalanceGuard"
+"""How the guard names itself at the head of its lines, as the dynamic resource and as the plugin's."""
 MODES = ("fail", "warn")
 MAX_RUNWAY_WINDOW_DAYS = 90
 REQUIRED: Final = object()
@@ -111,7 +115,19 @@ class GuardInput:
 GUARD_INPUTS: tuple[GuardInput, ...] = (
     GuardInput("account_id", "account", REQUIRED, "the Cloudflare account whose AI Gateway credits are judged"),
     GuardInput("floor_usd", "amount_usd", REQUIRED, "the lowest acceptable balance, in US dollars"),
-    GuardInput("require_auto_topup", "boolean", False, "also require auto top-up at or above the floor"),
+    GuardInput(
+        "require_auto_topup",
+        "boolean",
+        False,
+        "also require working auto top-up: enabled, threshold at or above the floor, a default payment method, "
+        "no recent failure",
+    ),
+    GuardInput(
+        "topup_failure_window_days",
+        "window_days",
+        DEFAULT_TOPUP_FAILURE_WINDOW_DAYS,
+        "with require_auto_topup: a top-up that failed this many days ago or less means auto top-up is not working",
+    ),
     GuardInput("min_runway_days", "days", None, "days the balance must last at the measured daily spend"),
     GuardInput(
         "runway_window_days",
@@ -203,6 +219,7 @@ def _guard(parsed: Mapping[str, Any]) -> Guard:
         min_runway_days=parsed.get("min_runway_days"),
         runway_window_days=parsed.get("runway_window_days", DEFAULT_RUNWAY_WINDOW_DAYS),
         require_spending_limit=parsed.get("require_spending_limit", False),
+        topup_failure_window_days=parsed.get("topup_failure_window_days", DEFAULT_TOPUP_FAILURE_WINDOW_DAYS),
     )
     return Guard(parsed.get("account_id", ""), rules, parsed.get("on_breach", "fail"), parsed.get("on_error", "fail"))
 

@@ -16,7 +16,19 @@ from typing import Any
 
 from ._money import cents_to_usd, usage_value_to_usd
 
-__all__ = ["CreditBalance", "PaymentMethod", "SpendingLimit", "TopupConfig", "UsageBucket", "UsageHistory"]
+__all__ = [
+    "LAST_FAILED_AT_SECONDS_BEFORE",
+    "CreditBalance",
+    "PaymentMethod",
+    "SpendingLimit",
+    "TopupConfig",
+    "UsageBucket",
+    "UsageHistory",
+]
+
+LAST_FAILED_AT_SECONDS_BEFORE = Decimal(10) ** 11
+"""``lastFailedAt`` values under this are epoch seconds (10^11 s is the year 5138), others epoch milliseconds
+(10^11 ms is March 1973, before Cloudflare sold credits)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +65,17 @@ class TopupConfig:
 
     @property
     def last_failed_at_datetime(self) -> datetime | None:
-        """``last_failed_at`` as an aware UTC datetime, reading it as epoch milliseconds."""
-        if self.last_failed_at is None:
+        """``last_failed_at`` as an aware UTC datetime; ``None`` when Cloudflare gave no time.
+
+        Cloudflare does not document its unit: a value under :data:`LAST_FAILED_AT_SECONDS_BEFORE`
+        is read as epoch seconds, any other as epoch milliseconds (for any date this century the
+        two cannot be confused).
+        """
+        value = self.last_failed_at
+        if value is None:
             return None
-        return datetime.fromtimestamp(float(self.last_failed_at) / 1000, tz=UTC)
+        seconds = value if value < LAST_FAILED_AT_SECONDS_BEFORE else value / 1000
+        return datetime.fromtimestamp(float(seconds), tz=UTC)
 
     @property
     def enabled(self) -> bool:

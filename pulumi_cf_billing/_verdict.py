@@ -13,6 +13,7 @@ from decimal import Decimal
 from ._models import CreditBalance, SpendingLimit, TopupConfig, UsageHistory
 from ._money import MONEY_CONTEXT, format_usd
 from ._text import SERVER_TEXT_LIMIT, clean
+from ._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS, TOPUP_PROBLEM, topup_problem
 
 __all__ = [
     "DEFAULT_RUNWAY_WINDOW_DAYS",
@@ -85,18 +86,26 @@ def judge(
     balance: CreditBalance,
     floor_usd: Decimal,
     *,
+    now: datetime,
     require_auto_topup: bool = False,
+    topup_failure_window_days: int = DEFAULT_TOPUP_FAILURE_WINDOW_DAYS,
     min_runway_days: Decimal | None = None,
     runway: Runway | None = None,
     require_spending_limit: bool = False,
     spending_limit: SpendingLimit | None = None,
 ) -> list[str]:
-    """The problems with ``balance``, most urgent first; empty when the deploy may go ahead."""
+    """The problems with ``balance`` at ``now``, most urgent first; empty when the deploy may go ahead.
+
+    ``require_auto_topup`` asks that auto top-up would actually work (:func:`._topup.topup_problem`:
+    set up, enabled, threshold at or above the floor, a default payment method, no top-up failed in
+    the last ``topup_failure_window_days`` days).
+    """
     problems: list[str] = []
     if balance.is_below(floor_usd):
         problems.append(f"balance {format_usd(balance.balance_usd)} is below the floor {format_usd(floor_usd)}")
-    if require_auto_topup and not _topup_covers(balance.topup_config, floor_usd):
-        problems.append("auto top-up must be on with a threshold at or above the floor")
+    topup = topup_problem(balance, floor_usd, now, topup_failure_window_days) if require_auto_topup else None
+    if topup is not None:
+        problems.append(topup)
     days = runway.days_until_floor if runway is not None else None
     if min_runway_days is not None and runway is not None and days is not None and days < min_runway_days:
         pace = f"{format_usd(runway.spend_usd_per_day.quantize(Decimal('0.01')))} a day"
@@ -110,21 +119,19 @@ def judge(
     return problems
 
 
-def _topup_covers(topup: TopupConfig, floor_usd: Decimal) -> bool:
-    return topup.enabled and topup.threshold_usd is not None and topup.threshold_usd >= floor_usd
-
-
 def breach_message(subject: str, balance: CreditBalance, floor_usd: Decimal, problems: list[str]) -> str:
     """One line naming who, which account, the problems, balance, floor, top-up state and what to do; each fact once.
 
-    The balance and the floor are stated in the problem when the balance is below the floor, else after it.
+    The balance and the floor are stated in the problem when the balance is below the floor, else
+    after it; the top-up state likewise, unless a problem already describes auto top-up.
     """
     facts = (
         []
         if balance.is_below(floor_usd)
         else [f"balance {format_usd(balance.balance_usd)}", f"floor {format_usd(floor_usd)}"]
     )
-    facts.append(f"auto top-up {describe_topup(balance.topup_config)}")
+    if not any(problem.startswith(TOPUP_PROBLEM) for problem in problems):
+        facts.append(f"auto top-up {describe_topup(balance.topup_config)}")
     return (
         f"{subject}: AI Gateway credits of account {balance.account_id} are not enough to deploy: "
         f"{'; '.join(problems)} ({', '.join(facts)}). {TOP_UP_ADVICE}"

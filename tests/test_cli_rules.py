@@ -35,8 +35,9 @@ def test_require_auto_topup_wants_it_on_at_or_above_the_floor(api: FakeCloudflar
     assert done.returncode == ExitCode.BELOW
     covered, late, off = done.stdout.splitlines()
     assert covered == f"ok     {ACCOUNT}  $50.00 ≥ floor $20.00"
-    rule = "auto top-up must be on with a threshold at or above the floor (balance $50.00 ≥ floor $20.00)"
-    assert (late, off) == (f"BREACH {OTHER_ACCOUNT}  {rule}", f"BREACH {THIRD_ACCOUNT}  {rule}")
+    assert late.startswith(f"BREACH {OTHER_ACCOUNT}  auto top-up would not work: its threshold $19.99 is under")
+    assert off.startswith(f"BREACH {THIRD_ACCOUNT}  auto top-up")
+    assert all(line.endswith(" (balance $50.00 ≥ floor $20.00)") for line in (late, off))
     assert "2 of 3 accounts meet the floor but break a rule" in done.stderr
     assert api.request_count(endpoint="credit-balance") == 6  # the rule needs no other read
 
@@ -85,7 +86,7 @@ def test_a_rule_out_of_bounds_exits_2_before_any_read(api: FakeCloudflareAPI, ar
     api.add_account(ACCOUNT)
     done = run_process(api, "check", "--floor-usd", "10", "--min-runway-days", "7", *argv, *ids(ACCOUNT))
     assert (done.returncode, done.stdout, api.request_count()) == (ExitCode.USAGE, "", 0)
-    assert done.stderr == f"cf-billing: error: {message}\n"
+    assert done.stderr == f"cf-billing: error: {message}.\n"
 
 
 def test_check_judges_every_rule_as_the_guard_does_with_one_read_of_each_endpoint(api: FakeCloudflareAPI) -> None:

@@ -12,6 +12,7 @@ from pulumi_cf_billing import CreditBalanceClient
 from pulumi_cf_billing._assess import Reading, read_for
 from pulumi_cf_billing._guard_definition import (
     GUARD_INPUTS,
+    OUTPUT_KEYS,
     Guard,
     camel,
     guard_outputs,
@@ -19,6 +20,7 @@ from pulumi_cf_billing._guard_definition import (
     parse_guard,
 )
 from pulumi_cf_billing._models import CreditBalance, UsageBucket, UsageHistory
+from pulumi_cf_billing.policy import CONFIG_SCHEMA
 from pulumi_cf_billing.provider import SCHEMA_PATH
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
@@ -102,3 +104,12 @@ def test_an_unreadable_account_keeps_the_last_reading_and_goes_through_on_error(
     assert verdict.message.startswith(f"Subject: could not read the AI Gateway balance of account {ACCOUNT}: ")
     assert SENTINEL_TOKEN not in verdict.message
     assert guard_outputs(verdict, {"balance_usd": 12})["balance_usd"] == 12
+
+
+def test_the_plugin_schema_declares_every_output_and_the_policy_config_every_config_input() -> None:
+    guard = json.loads(SCHEMA_PATH.read_text())["resources"]["cf-billing:index:CreditBalanceGuard"]
+    assert {camel(key) for key in OUTPUT_KEYS} <= set(guard["properties"])
+    config_inputs = [item for item in GUARD_INPUTS if item.name not in ("account_id", "on_breach")]
+    assert {item.camel: item.json_schema for item in config_inputs} == {
+        key: value for key, value in CONFIG_SCHEMA.items() if key != "accountIds"
+    }

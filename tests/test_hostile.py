@@ -52,6 +52,7 @@ from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 from .conftest import ACCOUNT, OTHER_ACCOUNT, SENTINEL_TOKEN, OffLoopbackError
 
 DEADLINE_S = 1.5
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
 
 def client_for(api: FakeCloudflareAPI, **options: Any) -> CreditBalanceClient:
@@ -414,7 +415,7 @@ def test_runway_comes_from_the_usage_of_complete_days_whatever_state_holds() -> 
 
 def test_server_text_reaches_pulumi_output_cleaned() -> None:
     balance = CreditBalance(ACCOUNT, Decimal(100), topup_config=TopupConfig(disabled_reason="card\x1b[2J\ndeclined"))
-    message = breach_message("CreditBalanceGuard", balance, Decimal(50), judge(balance, Decimal(50)))
+    message = breach_message("CreditBalanceGuard", balance, Decimal(50), judge(balance, Decimal(50), now=NOW))
     assert "\x1b" not in message
     assert "\n" not in message
     assert "auto top-up off (card?[2J?declined)" in message
@@ -465,7 +466,7 @@ def test_any_answer_parses_or_raises_a_library_error(
         except CloudflareBillingError:
             continue
         format_usd(balance.balance_usd)  # whatever parsed can be shown and judged
-        judge(balance, Decimal(50), require_auto_topup=True)
+        judge(balance, Decimal(50), now=NOW, require_auto_topup=True)
     pacer = RequestPacer()
     pacer.note_response(headers, now=0.0)
     assert 0 <= pacer.reserve(0.0) <= CLOUDFLARE_WINDOW_S
@@ -484,12 +485,12 @@ def test_any_body_bytes_are_read_or_refused_by_a_body_problem(chunks: list[bytes
 
 def test_a_refused_deploy_says_each_figure_once() -> None:
     balance = CreditBalance(ACCOUNT, Decimal(999))
-    below = breach_message("CreditBalanceGuard", balance, Decimal(10), judge(balance, Decimal(10)))
+    below = breach_message("CreditBalanceGuard", balance, Decimal(10), judge(balance, Decimal(10), now=NOW))
     assert below.count("$9.99") == 1
     assert below.count("$10.00") == 1
     assert "\n" not in below
     topup = breach_message(
-        "CreditBalanceGuard", balance, Decimal(5), judge(balance, Decimal(5), require_auto_topup=True)
+        "CreditBalanceGuard", balance, Decimal(5), judge(balance, Decimal(5), now=NOW, require_auto_topup=True)
     )
     assert (topup.count("$9.99"), topup.count("$5.00")) == (1, 1)
 

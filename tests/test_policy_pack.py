@@ -129,6 +129,8 @@ def test_the_cli_prints_the_pack_and_writes_one_to_publish(tmp_path: Path, capsy
     assert main(["policy-pack", "init", str(target)]) == ExitCode.OK
     assert sorted(p.name for p in target.iterdir()) == ["PulumiPolicy.yaml", "__main__.py", "requirements.txt"]
     assert "pulumi_cf_billing.policy" in (target / "__main__.py").read_text()
+    # installed here from this checkout: the pack requires it from there, not from an index that lacks it
+    assert (target / "requirements.txt").read_text() == f"pulumi-cf-billing[policy] @ {REPO.as_uri()}\n"
     assert main(["policy-pack", "init", str(target)]) == ExitCode.USAGE  # not over an existing pack
     assert "not an empty directory" in capsys.readouterr().err
 
@@ -165,7 +167,8 @@ def test_a_yaml_program_is_refused_one_cent_under_the_floor_and_deploys_at_it(
     stack, config = deploy("yaml_outputs", {"floorUsd": 50, "accountIds": [ACCOUNT]})
     for refused in (stack.preview(check=False, **pack_options(config)), stack.up(check=False, **pack_options(config))):
         assert refused.returncode != 0
-        assert BREACH in refused.output
+        assert refused.output.count(BREACH) == 1, refused.output  # once per account and run, not per resource
+        assert f"cf-billing@v{__version__}" in refused.output
         assert SENTINEL_TOKEN not in refused.output
     assert not stack.export()["deployment"].get("resources")  # nothing of the stack was created
     api.accounts[ACCOUNT].balance_cents = 5000
@@ -177,15 +180,17 @@ def test_a_yaml_program_is_refused_one_cent_under_the_floor_and_deploys_at_it(
 def test_a_python_program_without_this_library_is_guarded_too(deploy: Deploy, api: FakeCloudflareAPI) -> None:
     stack, config = deploy("plain_python", {"floorUsd": 50, "accountIds": [ACCOUNT]})
     stack.set_config("app:count", "12")
+    previewed = stack.preview(check=False, **pack_options(config))
+    assert previewed.output.count(BREACH) == 1, previewed.output
     refused = stack.up(check=False, **pack_options(config))
     assert refused.returncode != 0
-    assert BREACH in refused.output
+    assert refused.output.count(BREACH) == 1, refused.output  # twelve resources, one report per account and run
     assert not stack.export()["deployment"].get("resources")
-    assert api.request_count(ACCOUNT) == 1  # twelve resources, one read per account and run
+    assert api.request_count(ACCOUNT) == 2  # and one read per run
     api.accounts[ACCOUNT].balance_cents = 6000
     stack.up(**pack_options(config))
     assert stack.outputs()["things"] == 12
-    assert api.request_count(ACCOUNT) == 2
+    assert api.request_count(ACCOUNT) == 3
 
 
 @pytest.mark.engine
@@ -205,6 +210,18 @@ def test_a_token_without_permission_fails_closed_with_the_hint(deploy: Deploy, a
     assert "could not read the AI Gateway balance" in refused.output
     assert "'AI Gateway Read' or 'AI Gateway Write'" in refused.output
     assert "token-for-another-account" not in refused.output
+
+
+@pytest.mark.engine
+def test_a_config_out_of_bounds_is_refused_naming_its_key_even_when_errors_only_warn(
+    deploy: Deploy, api: FakeCloudflareAPI
+) -> None:
+    stack, config = deploy("yaml_outputs", {"floorUsd": 10, "minRunwayDays": 10**12, "onError": "warn"})
+    refused = stack.preview(check=False, **pack_options(config))
+    assert refused.returncode != 0
+    assert "minRunwayDays" in refused.output
+    assert "could not read" not in refused.output
+    assert api.request_count() == 0
 
 
 @pytest.mark.engine

@@ -1,23 +1,22 @@
-"""The ``cf-billing`` provider plugin: its schema against its behaviour, and (marker ``engine``) a Pulumi YAML program
-using its function and its guard under the real engine."""
+"""The ``cf-billing`` provider plugin under the real engine (marker ``engine``): Pulumi YAML programs using its
+function and its guard. The plugin process over gRPC, without the engine, is tested in ``tests/plugin``."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi.provider.experimental import provider as api
+from pulumi.automation.errors import CommandError
 
-from pulumi_cf_billing.provider import SCHEMA_PATH, CfBillingProvider, to_plain, to_value
-from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault, LocalStack
+from pulumi_cf_billing.testing import FakeCloudflareAPI, LocalStack
 
 from .conftest import ACCOUNT, REPO, SENTINEL_TOKEN
 
-SCHEMA = json.loads(SCHEMA_PATH.read_text())
+# Pulumi's wire encoding of a secret value (sdk/go/common/resource/sig): a map with this signature key.
+SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
 GUARD_LINE = f"CreditBalanceGuard: AI Gateway credits of account {ACCOUNT} are not enough to deploy: balance $9.99"
 
 
@@ -28,81 +27,24 @@ def api_(fake_cloudflare_api: FakeCloudflareAPI) -> FakeCloudflareAPI:
     return fake_cloudflare_api
 
 
-@pytest.fixture
-def provider(api_: FakeCloudflareAPI) -> CfBillingProvider:
-    plugin = CfBillingProvider(environ={})
-    config = {"apiToken": to_value(SENTINEL_TOKEN).with_secret(True), "baseUrl": to_value(api_.base_url)}
-    asyncio.run(plugin.configure(api.ConfigureRequest({}, config, True, False)))
-    return plugin
-
-
-def invoke(provider: CfBillingProvider, function: str, **args: Any) -> api.InvokeResponse:
-    request = api.InvokeRequest(f"cf-billing:index:{function}", {k: to_value(v) for k, v in args.items()})
-    return asyncio.run(provider.invoke(request))
-
-
-def declared(properties: dict[str, Any], value: dict[str, Any]) -> None:
-    """Every key of ``value`` is declared by the schema, with nested objects followed through their types."""
-    for key, item in value.items():
-        assert key in properties, f"{key} is not in the schema"
-        ref = properties[key].get("$ref") or properties[key].get("items", {}).get("$ref")
-        for nested in item if isinstance(item, list) else [item]:
-            if ref and isinstance(nested, dict):
-                declared(SCHEMA["types"][ref.removeprefix("#/types/")]["properties"], nested)
-
-
-@pytest.mark.parametrize("function", ["getCreditBalance", "getSpendingLimit", "getUsageHistory"])
-def test_every_function_returns_what_the_schema_declares(provider: CfBillingProvider, function: str) -> None:
-    response = invoke(provider, function, accountId=ACCOUNT)
-    assert not response.failures
-    value = {key: to_plain(item) for key, item in (response.return_value or {}).items()}
-    outputs = SCHEMA["functions"][f"cf-billing:index:{function}"]["outputs"]
-    declared(outputs["properties"], value)
-    assert set(outputs.get("required", [])) <= set(value)
-    assert SENTINEL_TOKEN not in json.dumps(value)
-
-
-def test_get_credit_balance_keeps_cents_and_dollars(provider: CfBillingProvider) -> None:
-    value = {
-        k: to_plain(v) for k, v in (invoke(provider, "getCreditBalance", accountId=ACCOUNT).return_value or {}).items()
-    }
-    assert (value["balance"], value["balanceUsd"], value["topupConfig"]["thresholdUsd"]) == (5000, 50, 10)
-
-
-def test_an_unreadable_account_is_a_failure_naming_what_to_do(
-    provider: CfBillingProvider, api_: FakeCloudflareAPI
-) -> None:
-    api_.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error"))
-    response = invoke(provider, "getCreditBalance", accountId=ACCOUNT)
-    assert response.failures
-    assert "'AI Gateway Read' or 'AI Gateway Write'" in response.failures[0].reason
-
-
-def test_the_guard_declares_every_input_and_output_it_records(provider: CfBillingProvider) -> None:
-    news = {"accountId": to_value(ACCOUNT), "floorUsd": to_value(10), "requireSpendingLimit": to_value(True)}
-    checked = asyncio.run(provider.check(api.CheckRequest("urn", {}, news, b"")))
-    assert not checked.failures
-    recorded = {key: to_plain(value) for key, value in (checked.inputs or {}).items()}
-    declared(SCHEMA["resources"]["cf-billing:index:CreditBalanceGuard"]["properties"], recorded)
-    assert recorded["status"] == "ok"
-    assert recorded["spendingLimit"]["amountUsd"] == 1
-    assert SENTINEL_TOKEN not in json.dumps(recorded)
-
-
-# -- under the engine ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def yaml_stack(engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path) -> LocalStack:
+def _stack(
+    project: str, engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path, secrets: dict[str, str] | None = None
+) -> LocalStack:
+    """A stack of ``tests/engine_programs/<project>``; credentials, base URL and default account in its environment."""
     env = {
         "CLOUDFLARE_API_TOKEN": SENTINEL_TOKEN,
         "CLOUDFLARE_BASE_URL": api_.base_url,
         "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
     }
-    project = REPO / "tests" / "engine_programs" / "yaml_plugin"
-    stack = LocalStack(project, tmp_path, bin_dir=engine_bin_dir, virtualenv=Path(sys.prefix), env=env)
-    stack.init()
+    project_dir = REPO / "tests" / "engine_programs" / project
+    stack = LocalStack(project_dir, tmp_path, bin_dir=engine_bin_dir, virtualenv=Path(sys.prefix), env=env)
+    stack.init(secrets=secrets)
     return stack
+
+
+@pytest.fixture
+def yaml_stack(engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path) -> LocalStack:
+    return _stack("yaml_plugin", engine_bin_dir, api_, tmp_path)
 
 
 @pytest.mark.engine
@@ -144,3 +86,74 @@ def test_state_holds_no_credential_and_no_code_and_destroy_reads_nothing(
     before = api_.request_count()
     yaml_stack.destroy()
     assert api_.request_count() == before
+
+
+def _is_secret(value: Any) -> bool:
+    """Whether ``value``, as ``pulumi stack export`` shows it, is a secret: its signature and ciphertext only."""
+    return isinstance(value, dict) and value.get(SECRET_SIG[0]) == SECRET_SIG[1] and set(value) == {
+        SECRET_SIG[0], "ciphertext"
+    }  # fmt: skip
+
+
+@pytest.mark.engine
+def test_secret_guard_inputs_keep_every_derived_output_secret_in_state(
+    engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path
+) -> None:
+    """A secret account id (stack config) and a secret floor (fn::secret) reach the state only as ciphertext."""
+    stack = _stack("yaml_plugin_secret", engine_bin_dir, api_, tmp_path, secrets={"accountId": ACCOUNT})
+
+    stack.up()
+
+    resources = stack.export()["deployment"]["resources"]
+    guard = next(r for r in resources if r["urn"].endswith("::guard"))
+    for key in ("accountId", "floorUsd", "status", "message", "balanceUsd", "balance", "topupConfig"):
+        assert _is_secret(guard["outputs"][key]), f"{key} is in the state in plain text: {guard['outputs'][key]!r}"
+    for key in ("accountId", "floorUsd"):
+        assert _is_secret(guard["inputs"][key])
+    stack_outputs = next(r for r in resources if r["type"] == "pulumi:pulumi:Stack")["outputs"]
+    assert _is_secret(stack_outputs["guardStatus"])
+    assert stack.outputs()["guardStatus"] == "ok"  # there, decrypted
+    state = stack.state_files_text()
+    assert "12.34" not in state
+    assert ACCOUNT not in state
+
+    api_.accounts[ACCOUNT].balance_cents = 999
+    refused = stack.up(check=False)
+    assert refused.returncode != 0
+    assert "balance $9.99 is below the floor [secret]" in refused.output
+    assert "12.34" not in refused.output
+    assert ACCOUNT not in refused.output
+
+
+@pytest.mark.engine
+def test_a_guard_input_unknown_in_preview_is_judged_at_up(
+    engine_bin_dir: Path, api_: FakeCloudflareAPI, tmp_path: Path
+) -> None:
+    stack = _stack("yaml_plugin_unknown", engine_bin_dir, api_, tmp_path)
+
+    previewed = stack.preview()
+    assert api_.request_count() == 1  # the first guard's read; the second waits for its input
+    refused = stack.up(check=False)
+
+    assert "Traceback" not in previewed.output
+    assert refused.returncode != 0
+    assert "property onBreach value {credit-guard-" in refused.output
+    assert "has a problem: onBreach must be 'fail' or 'warn'; got 'credit-guard-" in refused.output
+    assert "Traceback" not in refused.output
+
+
+@pytest.mark.engine
+def test_pulumi_import_of_a_guard_says_to_declare_it(yaml_stack: LocalStack, api_: FakeCloudflareAPI) -> None:
+    stack = yaml_stack
+    command = ["import", "cf-billing:index:CreditBalanceGuard", "imported", "credit-guard-1", "--yes", "--stack", "dev"]
+
+    with pytest.raises(CommandError) as raised:
+        stack.workspace.pulumi_command.run(command, str(stack.project), stack.workspace.env_vars)
+
+    output = str(raised.value)
+    assert (
+        "error: Preview failed: CreditBalanceGuard credit-guard-1 cannot be imported: a guard has nothing at "
+        "Cloudflare to import. Declare it in the program (floorUsd is required) and run pulumi up."
+    ) in output
+    assert "Traceback" not in output
+    assert api_.request_count() == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pulumi
 
 from .._exceptions import CloudflareBillingError
@@ -35,7 +37,7 @@ def require_credit_balance(
         balance = read_in_program(account_id, api_token=api_token, api_key=api_key, email=email, base_url=base_url)
     except (CloudflareBillingError, ValueError) as error:
         raise pulumi.RunError(f"{SUBJECT}: {error}") from None
-    problems = judge(balance, floor, require_auto_topup=require_auto_topup)
+    problems = judge(balance, floor, now=datetime.now(UTC), require_auto_topup=require_auto_topup)
     if problems:
         raise pulumi.RunError(breach_message(SUBJECT, balance, floor, problems))
     return balance

@@ -35,16 +35,15 @@ from pulumi.output import Unknown
 from .._assess import Reading, Rules, read_for
 from .._client import CreditBalanceClient
 from .._exceptions import CloudflareBillingError
-from .._guard_definition import GUARD_INPUTS, OUTPUT_KEYS, Guard, guard_outputs, judge_guard, parse_guard
+from .._guard_definition import GUARD_INPUTS, GUARD_SUBJECT, OUTPUT_KEYS, Guard, guard_outputs, judge_guard, parse_guard
 from .._protocol import parse_response
 from .._results import ResultReader, read_credit_balance, read_spending_limit, read_usage_history
 from .._text import clean
 from ._settings import CREDENTIALS_NAMESPACE, settings_for
 
-__all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "CreditBalanceGuardProvider", "Reader", "judge_reading", "validate_inputs"]
+__all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "CreditBalanceGuardProvider", "Reader", "judge_reading"]
 
 T = TypeVar("T")
-SUBJECT = "CreditBalanceGuard"
 INPUT_KEYS = (*(item.name for item in GUARD_INPUTS), "credentials_namespace")
 OBSERVED_INPUT = "observed"  # the program's reading: {"result": <JSON text>, ...} or {"error": ...}; see _program.py
 
@@ -109,11 +108,6 @@ def _record(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: props.get(key) for key in (*INPUT_KEYS, *OUTPUT_KEYS)}
 
 
-def validate_inputs(news: Mapping[str, Any]) -> list[CheckFailure]:
-    """Check every known input against the guard definition; unknown inputs are left for ``pulumi up``."""
-    return [CheckFailure(problem.key, problem.reason) for problem in parse_guard(news, is_unknown=_unknown).problems]
-
-
 Reader = Callable[[Mapping[str, Any], Rules, datetime], Reading]
 """Reads what the rules need of the account that the inputs name (``account_id``)."""
 
@@ -131,7 +125,7 @@ def judge_reading(
     parsed = parse_guard(news)
     if parsed.guard is None:
         reasons = "; ".join(problem.reason for problem in parsed.problems)
-        message = f"{SUBJECT}: cannot judge these inputs: {reasons}. Declare the guard in the program and run up."
+        message = f"{GUARD_SUBJECT}: cannot judge these inputs: {reasons}. Declare the guard in the program and run up."
         failing = news.get("on_error", "fail") != "warn"
         return {**{key: olds.get(key) for key in OUTPUT_KEYS}, "status": "unreadable", "message": message}, (
             message if failing else None
@@ -147,7 +141,7 @@ def _judge(
     read: Reader | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     moment = now or datetime.now(UTC)
-    verdict = judge_guard(guard, lambda: (read or _read)(news, guard.rules, moment), moment, SUBJECT)
+    verdict = judge_guard(guard, lambda: (read or _read)(news, guard.rules, moment), moment, GUARD_SUBJECT)
     return guard_outputs(verdict, olds), (verdict.message if verdict.stops_deploy else None)
 
 

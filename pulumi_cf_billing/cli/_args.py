@@ -16,12 +16,13 @@ from decimal import Decimal
 from .._assess import Rules
 from .._config import DEFAULT_TIMEOUT_S
 from .._exceptions import ConfigurationError
-from .._guard_definition import GUARD_INPUTS, MAX_RUNWAY_WINDOW_DAYS, parse_guard
 from .._inputs import parse_amount_usd, parse_whole_number
-from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS
 from .._version import __version__
 from ._accounts import resolve_account_ids
-from ._types import account_balance, port_number, positive_seconds
+from ._fake_api_args import FakeApiCommand, add_fake_api, fake_api_command
+from ._metrics import MetricsCommand, add_metrics_parser, metrics_command
+from ._rules import add_rule_flags, parse_rules
+from ._types import positive_seconds
 
 __all__ = [
     "BalanceCommand",
@@ -42,14 +43,6 @@ MAX_USAGE_DAYS = 366
 """The most complete days ``usage --days`` shows per day: a year, leap day included."""
 MAX_HOURLY_DAYS = 31
 """The most complete days ``usage --window hour`` shows: 744 buckets, well inside the client's 1 MiB answer."""
-CHECK_RULES = tuple(
-    item
-    for item in GUARD_INPUTS
-    if item.name
-    in ("floor_usd", "require_auto_topup", "min_runway_days", "runway_window_days", "require_spending_limit")
-)
-"""The guard's inputs ``check`` takes as flags: its rules (accounts and exit codes are the CLI's own)."""
-
 EPILOG = """\
 exit codes:
   0  every account was read (check: and each meets every rule: the floor, and any rule asked for)
@@ -104,16 +97,6 @@ class UsageCommand:
 
 
 @dataclass(frozen=True)
-class FakeApiCommand:
-    """``cf-billing fake-api``; ``accounts`` as (account id, balance in US cents); ``tokens`` as given."""
-
-    host: str
-    port: int
-    accounts: tuple[tuple[str, Decimal], ...]
-    tokens: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class PolicyPackCommand:
     """``cf-billing policy-pack path`` or ``policy-pack init DIRECTORY``."""
 
@@ -121,7 +104,7 @@ class PolicyPackCommand:
     directory: str | None = None
 
 
-Command = BalanceCommand | CheckCommand | UsageCommand | FakeApiCommand | PolicyPackCommand
+Command = BalanceCommand | CheckCommand | UsageCommand | FakeApiCommand | PolicyPackCommand | MetricsCommand
 AddParser = Callable[..., argparse.ArgumentParser]
 """The ``add_parser`` method of ``parser.add_subparsers()``: argparse has no public name for its class."""
 
@@ -158,30 +141,6 @@ def _read_options_parser() -> argparse.ArgumentParser:
     return common
 
 
-def _add_fake_api(add_parser: AddParser) -> None:
-    fake = add_parser(
-        "fake-api",
-        help="serve a fake Cloudflare API locally, for demos and tests",
-        description="Serve the fake credit-balance API until Ctrl-C; print its base URL.",
-    )
-    fake.add_argument("--host", default="127.0.0.1", help="IPv4 address to listen on (default 127.0.0.1)")
-    fake.add_argument("--port", type=port_number, default=0, help="port to listen on (default 0: any free port)")
-    fake.add_argument(
-        "--account",
-        type=account_balance,
-        action="append",
-        default=[],
-        metavar="ID=BALANCE_CENTS",
-        help="serve this account with this balance in US cents (repeatable; default: one demo account)",
-    )
-    fake.add_argument(
-        "--token",
-        action="append",
-        default=[],
-        help="accept this API token (repeatable; default: $CLOUDFLARE_API_TOKEN, else 'fake-token')",
-    )
-
-
 def _add_read_command(add_parser: AddParser, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     return add_parser(
         name,
@@ -208,33 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary = "exit 1 when an account is below a floor or breaks a rule"
     description = "Check each account against a floor and the rules asked for, as the CreditBalanceGuard does."
     check = _add_read_command(commands.add_parser, "check", summary, description)
-    check.add_argument(
-        "--floor-usd",
-        required=True,
-        metavar="AMOUNT",
-        help="the lowest acceptable balance in US dollars, plain digits like 50 or 49.99 (at the floor is ok)",
-    )
-    check.add_argument(
-        "--min-runway-days",
-        metavar="DAYS",
-        help="also exit 1 when, at the mean daily spend of the runway window, the floor is nearer (one more read)",
-    )
-    check.add_argument(
-        "--runway-window-days",
-        metavar="N",
-        help=f"complete UTC days whose mean daily spend measures the runway, 1 to {MAX_RUNWAY_WINDOW_DAYS} "
-        f"(default {DEFAULT_RUNWAY_WINDOW_DAYS})",
-    )
-    check.add_argument(
-        "--require-auto-topup",
-        action="store_true",
-        help="also exit 1 unless auto top-up is on with a threshold at or above the floor",
-    )
-    check.add_argument(
-        "--require-spending-limit",
-        action="store_true",
-        help="also exit 1 unless an account spending limit is enabled (one more read)",
-    )
+    add_rule_flags(check, "the guard's rules (each one a CreditBalanceGuard input)")
     summary, description = "chart usage cost per day or hour", "Chart each account's AI Gateway usage cost."
     usage = _add_read_command(commands.add_parser, "usage", summary, description)
     usage.add_argument(
@@ -245,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     usage.add_argument("--window", choices=("day", "hour"), default="day", help="bucket size (default day)")
     usage.add_argument("--floor-usd", metavar="AMOUNT", help="also show the days until this floor, in US dollars")
-    _add_fake_api(commands.add_parser)
+    add_metrics_parser(commands.add_parser, _read_options_parser(), EPILOG)
+    add_fake_api(commands.add_parser)
     pack = commands.add_parser(
         "policy-pack",
         help="the CrossGuard policy pack: where it is, or a copy to publish",
@@ -259,10 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Command:
     """The typed command for parsed arguments; resolves and validates account ids (no I/O but the accounts file)."""
     if namespace.command == "fake-api":
-        return FakeApiCommand(namespace.host, namespace.port, tuple(namespace.account), tuple(namespace.token))
+        return fake_api_command(namespace, environ)
     if namespace.command == "policy-pack":
         return PolicyPackCommand(namespace.action, namespace.directory)
-    rules = _check_rules(namespace) if namespace.command == "check" else None
+    rules = parse_rules(namespace) if namespace.command == "check" else None
     usage = _usage_command(namespace) if namespace.command == "usage" else None
     concurrency = parse_whole_number(namespace.concurrency, what="--concurrency", minimum=1, maximum=MAX_CONCURRENCY)
     read = ReadOptions(
@@ -275,20 +209,9 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
         return CheckCommand(read, rules)
     if usage is not None:
         return UsageCommand(read, *usage)
+    if namespace.command == "metrics":
+        return metrics_command(namespace, read)
     return BalanceCommand(read)
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _check_rules(namespace: argparse.Namespace) -> Rules:
-    """``check``'s flags parsed as the guard definition parses its inputs; ``ConfigurationError`` naming each flag."""
-    values = {_flag(item.name): getattr(namespace, item.name) for item in CHECK_RULES}
-    parsed = parse_guard(values, spelling=_flag, inputs=CHECK_RULES)
-    if parsed.guard is None:
-        raise ConfigurationError("; ".join(problem.reason for problem in parsed.problems))
-    return parsed.guard.rules
 
 
 def _usage_command(namespace: argparse.Namespace) -> tuple[int, str, Decimal | None]:

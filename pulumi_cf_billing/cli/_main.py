@@ -17,6 +17,7 @@ from ._check import run_check
 from ._commands import run_balance
 from ._exit_codes import ExitCode
 from ._fetch import ReadHooks
+from ._metrics import MetricsCommand, run_metrics
 from ._usage import run_usage
 
 __all__ = ["main"]
@@ -51,6 +52,8 @@ def _run(command: Command, hooks: ReadHooks | None) -> ExitCode:
         return run_check(command, hooks)
     if isinstance(command, UsageCommand):
         return run_usage(command, hooks)
+    if isinstance(command, MetricsCommand):
+        return run_metrics(command)
     if isinstance(command, PolicyPackCommand):
         from ._policy_pack import run_policy_pack  # noqa: PLC0415  # only this command needs the pack
 

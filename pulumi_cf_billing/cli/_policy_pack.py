@@ -7,6 +7,8 @@ that imports the same policy, for a team to version and publish (``pulumi policy
 
 from __future__ import annotations
 
+import json
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from .._exceptions import ConfigurationError
@@ -15,7 +17,24 @@ from ._exit_codes import ExitCode
 
 __all__ = ["run_policy_pack"]
 
-_REQUIREMENTS = "pulumi-cf-billing[policy]\n"
+_PACKAGE = "pulumi-cf-billing[policy]"
+
+
+def pack_requirement() -> str:
+    """The pack's requirement line: this package as it was installed here (a checkout, a wheel, a Git URL).
+
+    pip records a direct install's origin in ``direct_url.json`` (PEP 610); a package installed from
+    an index has none, and is required by name.
+    """
+    try:
+        origin = json.loads(distribution("pulumi-cf-billing").read_text("direct_url.json") or "null")
+    except (PackageNotFoundError, ValueError):
+        origin = None
+    url = origin.get("url") if isinstance(origin, dict) else None
+    vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
+    if isinstance(url, str) and isinstance(vcs, dict) and isinstance(vcs.get("commit_id"), str):
+        url = f"{vcs.get('vcs', 'git')}+{url}@{vcs['commit_id']}"
+    return f"{_PACKAGE} @ {url}" if isinstance(url, str) else _PACKAGE
 
 
 def run_policy_pack(command: PolicyPackCommand) -> ExitCode:
@@ -31,6 +50,6 @@ def run_policy_pack(command: PolicyPackCommand) -> ExitCode:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("PulumiPolicy.yaml", "__main__.py"):
         (target / name).write_text((PACK_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
-    (target / "requirements.txt").write_text(_REQUIREMENTS, encoding="utf-8")
+    (target / "requirements.txt").write_text(pack_requirement() + "\n", encoding="utf-8")
     print(target.resolve())
     return ExitCode.OK

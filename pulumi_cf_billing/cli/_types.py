@@ -1,21 +1,20 @@
 """argparse value types: each turns one typed string into a value or a usage error (exit 2).
 
 None of them echoes a long value back: a long string in the wrong option may be a credential.
+Amounts, days and whole numbers are not here: they are parsed by :mod:`.._inputs` (``check``'s and
+``metrics``' rules by the guard definition, see :mod:`._rules`), once argparse has collected them.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-from decimal import Decimal, InvalidOperation
+import sys
 
-from .._config import validate_account_id
-from .._exceptions import InvalidAccountIdError
-from .._money import bounded_amount
-from .._results import MAX_CENTS
+from .._inputs import parse_whole_number
 from .._text import shown
 
-__all__ = ["account_balance", "port_number", "positive_seconds"]
+__all__ = ["port_number", "positive_int", "positive_seconds"]
 
 
 def positive_seconds(text: str) -> float:
@@ -29,24 +28,16 @@ def positive_seconds(text: str) -> float:
     return seconds
 
 
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 in ASCII digits, by :func:`parse_whole_number`."""
+    try:
+        return parse_whole_number(text, what="the number", minimum=1, maximum=sys.maxsize)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1; got {shown(text)}") from None
+
+
 def port_number(text: str) -> int:
     """A TCP port: 0 (any free port) to 65535."""
     if not text.strip().isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535; got {shown(text)}")
     return int(text)
-
-
-def account_balance(text: str) -> tuple[str, Decimal]:
-    """``ACCOUNT_ID=BALANCE_CENTS``: a valid account id and a finite number of US cents (``4999.5`` allowed)."""
-    account, _, cents = text.partition("=")
-    try:
-        account_id = validate_account_id(account)
-    except InvalidAccountIdError as error:
-        raise argparse.ArgumentTypeError(f"expected ACCOUNT_ID=BALANCE_CENTS: {error}") from None
-    try:
-        balance = bounded_amount(Decimal(cents.strip()), max_abs=MAX_CENTS)
-    except InvalidOperation:
-        balance = None
-    if balance is None:
-        raise argparse.ArgumentTypeError(f"expected ACCOUNT_ID=BALANCE_CENTS; {shown(cents)} is not a number of cents")
-    return account_id, balance

@@ -12,7 +12,11 @@ Use it directly::
 
 or through the pytest fixtures ``fake_cloudflare_api`` (fresh state per test) and
 ``fake_cloudflare_api_server`` (the one server of the session), which the ``cf_billing`` pytest
-plugin provides. Money is in US cents, as on Cloudflare's wire.
+plugin provides. Money is in US cents, as on Cloudflare's wire (usage: US dollars per day).
+
+``api.change_account(id, {"balance_cents": 999, "topup_error": "card declined"})`` changes an
+account by the same knobs as ``cf-billing fake-api`` and its control endpoint, ``POST
+{api.control_url}/accounts/{id}`` with that JSON object, which a running fake answers on loopback.
 """
 
 from ._accounts import FakeAccount

@@ -3,7 +3,8 @@
 It answers ``GET /client/v4/accounts/{id}/ai-gateway/billing/{credit-balance,usage-history,spending-limit}``
 as Cloudflare does, checking in its order: route and method, credentials, rate limit (when enforced),
 account, then any injected fault, else the account's data. Every response is Cloudflare's JSON
-envelope (but the faults imitating its HTML edge pages) with a unique ``cf-ray`` header.
+envelope (but the faults imitating its HTML edge pages) with a unique ``cf-ray`` header. Beside the
+API root, ``POST /_fake/accounts/{id}`` changes an account while the fake runs (see ``_control``).
 
 This module holds the state and decides each answer; ``_server`` does the HTTP, in a background
 thread (one more per connection, HTTP/1.1 keep-alive). The state is guarded by one lock, so tests
@@ -21,21 +22,21 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from .._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
+from .._text import shown
 from ._accounts import PAYMENT_METHOD_DEFAULT, DefaultPaymentMethod, FakeAccount, Money, default_payment_method
+from ._auth import Credentials, Grant
+from ._changes import NoSuchAccountError, parse_changes
+from ._control import CONTROL_ROOT, control_response, is_control_path
 from ._faults import (
-    BAD_AUTH_HEADER,
-    INVALID_TOKEN,
     METHOD_NOT_ALLOWED,
-    MISSING_AUTH,
     NO_ROUTE,
     NOT_GRANTED,
     RATE_LIMITED_RESPONSE,
-    UNKNOWN_GLOBAL_KEY,
     CannedResponse,
     Fault,
     Reply,
@@ -44,7 +45,7 @@ from ._faults import (
     success,
 )
 from ._rate_limit import SlidingWindow
-from ._server import AuthKind, FakeServer, RequestCredentials, ServerHooks
+from ._server import AuthKind, FakeServer, IncomingRequest, ServerHooks
 from ._usage import QueryProblem, spending_limit_result, usage_result
 
 _ROUTE = re.compile(r"/client/v4/accounts/([^/]+)/ai-gateway/billing/(credit-balance|usage-history|spending-limit)")
@@ -67,14 +68,6 @@ class RecordedRequest:
     endpoint: str | None = None
 
 
-@dataclass(frozen=True)
-class _Grant:
-    """An authenticated credential: its rate-limit identity and the accounts it may read."""
-
-    identity: tuple[str, ...] = field(repr=False)
-    accounts: frozenset[str] | None  # None: every account
-
-
 @dataclass
 class _Injection:
     fault: Fault
@@ -84,13 +77,6 @@ class _Injection:
 def _route(path: str) -> tuple[str | None, str | None]:
     match = _ROUTE.fullmatch(path.partition("?")[0])
     return (match.group(1), match.group(2)) if match else (None, None)
-
-
-def _scope(accounts: Iterable[str] | None) -> frozenset[str] | None:
-    if isinstance(accounts, str):
-        # A lone id is a string, which is iterable: refuse it rather than grant its characters.
-        raise TypeError("accounts must be an iterable of account ids, not a single string")
-    return None if accounts is None else frozenset(accounts)
 
 
 class FakeCloudflareAPI:
@@ -118,8 +104,7 @@ class FakeCloudflareAPI:
     def _reset_state(self) -> None:
         with self._lock:
             self._accounts.clear()
-            self._tokens: dict[str, frozenset[str] | None] = {}
-            self._global_keys: dict[tuple[str, str], frozenset[str] | None] = {}
+            self._credentials = Credentials()
             self._faults: dict[str, deque[_Injection]] = {}
             self._requests: list[RecordedRequest] = []
             self._errors: list[BaseException] = []
@@ -165,10 +150,18 @@ class FakeCloudflareAPI:
     @property
     def base_url(self) -> str:
         """``http://HOST:PORT/client/v4``, the API root to give a client. Only while running."""
+        return f"{self._origin()}/client/v4"
+
+    @property
+    def control_url(self) -> str:
+        """``http://HOST:PORT/_fake``, the control endpoint's root (see :meth:`change_account`). Only while running."""
+        return f"{self._origin()}{CONTROL_ROOT}"
+
+    def _origin(self) -> str:
         if self._server is None:
             raise RuntimeError("the fake Cloudflare API is not running: call start() first")
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/client/v4"
+        return f"http://{host!s}:{port}"
 
     # -- state -----------------------------------------------------------------------------
 
@@ -218,6 +211,26 @@ class FakeCloudflareAPI:
             self._accounts[account_id] = account
         return account
 
+    def change_account(self, account_id: str, changes: Mapping[str, object]) -> FakeAccount:
+        """Change a served account by knob names, as the CLI and the control endpoint do; return it.
+
+        ``changes`` maps knobs to values, e.g. ``{"balance_cents": 999, "topup_error": "card declined"}``
+        (money in US cents, but ``spend_usd_per_day`` in US dollars; the knobs are listed in
+        ``pulumi_cf_billing.testing._changes``). All or nothing: a bad value raises ``ValueError``
+        naming it before anything changes; an account not served raises ``LookupError``.
+        """
+        with self._lock:
+            account = self._accounts.get(account_id)
+            if account is None:
+                served = "serve it first (add_account, or fake-api --account ID=BALANCE_CENTS)"
+                raise NoSuchAccountError(f"no account {shown(account_id)} is served: {served}")
+            parsed = parse_changes(account_id, changes, int(time.time() * 1000))
+            for name, value in parsed.fields.items():
+                setattr(account, name, value)
+            if parsed.faults is not None:
+                self._faults[account_id] = deque(_Injection(fault, None) for fault in parsed.faults)
+            return account
+
     @property
     def accounts(self) -> dict[str, FakeAccount]:
         """The accounts served, by id: the live mapping, so edits take effect on the next request."""
@@ -225,15 +238,13 @@ class FakeCloudflareAPI:
 
     def add_token(self, token: str, accounts: Iterable[str] | None = None) -> None:
         """Accept ``Authorization: Bearer <token>`` for ``accounts`` (``None``: every account)."""
-        if not token or any(c.isspace() for c in token):
-            raise ValueError("token must be non-empty and contain no whitespace")
         with self._lock:
-            self._tokens[token] = _scope(accounts)
+            self._credentials.add_token(token, accounts)
 
     def add_global_key(self, email: str, key: str, accounts: Iterable[str] | None = None) -> None:
         """Accept ``X-Auth-Email`` + ``X-Auth-Key`` for ``accounts`` (``None``: every account)."""
         with self._lock:
-            self._global_keys[(email, key)] = _scope(accounts)
+            self._credentials.add_global_key(email, key, accounts)
 
     def inject(self, account_id: str, fault: Fault, times: int | None = None) -> None:
         """Make requests for ``account_id`` meet ``fault``: the next ``times`` ones, or all until cleared.
@@ -325,8 +336,11 @@ class FakeCloudflareAPI:
         with self._lock:
             return f"{next(self._rays) % 2**64:016x}-SJC"
 
-    def _handle(self, method: str, path: str, credentials: RequestCredentials) -> Reply:
-        """Decide the answer to one request, checking in Cloudflare's order."""
+    def _handle(self, request: IncomingRequest) -> Reply:
+        """Decide the answer to one request: a control request (not recorded), or an API one in Cloudflare's order."""
+        if is_control_path(request.path):
+            return Reply(control_response(request, self.change_account))
+        method, path, credentials = request.method, request.path, request.credentials
         with self._lock:
             account_id, endpoint = _route(path)
             self._requests.append(RecordedRequest(method, path, account_id, credentials.kind, endpoint))
@@ -335,30 +349,12 @@ class FakeCloudflareAPI:
                 return Reply(NO_ROUTE)
             if method != "GET":
                 return Reply(METHOD_NOT_ALLOWED)
-            grant = self._authenticate(credentials)
+            grant = self._credentials.authenticate(credentials)
             if isinstance(grant, CannedResponse):
                 return Reply(grant)
             return self._serve_granted(account_id, endpoint, path.partition("?")[2], grant)
 
-    def _authenticate(self, credentials: RequestCredentials) -> _Grant | CannedResponse:
-        if credentials.authorization is not None:
-            return self._authenticate_token(credentials.authorization)
-        if credentials.auth_key is None or credentials.auth_email is None:
-            return MISSING_AUTH
-        pair = (credentials.auth_email, credentials.auth_key)
-        if pair not in self._global_keys:
-            return UNKNOWN_GLOBAL_KEY
-        return _Grant(("global_key", *pair), self._global_keys[pair])
-
-    def _authenticate_token(self, authorization: str) -> _Grant | CannedResponse:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-            return BAD_AUTH_HEADER
-        if token not in self._tokens:
-            return INVALID_TOKEN
-        return _Grant(("token", token), self._tokens[token])
-
-    def _serve_granted(self, account_id: str, endpoint: str, query: str, grant: _Grant) -> Reply:
+    def _serve_granted(self, account_id: str, endpoint: str, query: str, grant: Grant) -> Reply:
         # Cloudflare's limit is per user over all calls, so refused calls below still spend it.
         allowed, limit_headers = self._limiter.hit(grant.identity) if self._limiter else (True, ())
         if not allowed:
@@ -367,7 +363,7 @@ class FakeCloudflareAPI:
         reply = Reply(refusal) if refusal else self._serve_account(account_id, endpoint, query)
         return reply.with_headers(limit_headers)
 
-    def _check_account(self, account_id: str, endpoint: str, grant: _Grant) -> CannedResponse | None:
+    def _check_account(self, account_id: str, endpoint: str, grant: Grant) -> CannedResponse | None:
         if not _ACCOUNT_ID.fullmatch(account_id) or account_id not in self._accounts:
             return no_such_account(account_id, endpoint)
         if grant.accounts is not None and account_id not in grant.accounts:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any, Literal
 
 from .._serialize import exact_json
+from .._text import shown
 
 Headers = tuple[tuple[str, str], ...]
 """Extra response headers as ``(name, value)`` pairs, in the order they are sent."""
@@ -223,10 +225,39 @@ class Fault:
         return cls("respond", CannedResponse(200, _bomb(inflated_bytes), headers=(("Content-Encoding", "gzip"),)))
 
     @classmethod
+    def named(cls, name: str) -> Fault:
+        """The fault a constructor without arguments makes, by its name: ``Fault.named("server_error")``.
+
+        For faults typed as text (``cf-billing fake-api --fault``, the control endpoint); the names
+        are :data:`FAULT_NAMES`. Raises ``ValueError`` naming them for any other.
+        """
+        make = _BY_NAME.get(name)
+        if make is None:
+            raise ValueError(f"unknown fault {shown(name)}; expected one of: {', '.join(FAULT_NAMES)}")
+        return make()
+
+    @classmethod
     def raw(cls, status: int, body: bytes, headers: Headers = (), content_type: str = "application/json") -> Fault:
         """Exactly this status, body and extra headers: for odd encodings, numbers and headers a test needs."""
         _check_status(status, 100, 599)
         return cls("respond", CannedResponse(status, body, content_type, headers))
+
+
+_BY_NAME: dict[str, Callable[[], Fault]] = {
+    "drop_connection": Fault.drop_connection,
+    "endless_body": Fault.endless_body,
+    "gzip_bomb": Fault.gzip_bomb,
+    "not_json": Fault.not_json,
+    "null_result": Fault.null_result,
+    "rate_limited": Fault.rate_limited,
+    "server_error": Fault.server_error,
+    "trickle_body": Fault.trickle_body,
+    "trickle_headers": Fault.trickle_headers,
+    "truncated_body": Fault.truncated_body,
+    "unsuccessful": Fault.unsuccessful,
+}
+FAULT_NAMES = tuple(_BY_NAME)
+"""The faults :meth:`Fault.named` knows: every constructor that needs no argument, with its defaults."""
 
 
 def _interval(seconds: float) -> float:

@@ -4,12 +4,16 @@ A ``ThreadingHTTPServer`` (one daemon thread per connection, HTTP/1.1 keep-alive
 each request, asks its :class:`ServerHooks` what to answer, and writes that answer, including
 the broken deliveries the faults ask for. It knows nothing of accounts or credentials beyond
 reading the authentication headers, and it never logs: http.server's default request log goes
-to stderr, and nothing about a request may appear anywhere.
+to stderr, and nothing about a request may appear anywhere. A request body is read whole up to
+1 MiB; a larger one is answered 413 before a byte of it is read, so no client can make it buffer
+or wait for more.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import re
 import socket
 import socketserver
 import sys
@@ -26,9 +30,17 @@ from ._faults import STREAMED_KINDS, CannedResponse, Fault, Reply, error_respons
 AuthKind = Literal["token", "global_key", "none"]
 """Which kind of credential a request carried: API token, global API key, or none."""
 
+MAX_REQUEST_BODY_BYTES = 2**20
+"""The largest request body read (1 MiB); a larger one is answered 413 without reading a byte of it."""
+
 _INTERNAL_ERROR = error_response(
     500, (10002, "The fake Cloudflare API raised an exception: see FakeCloudflareAPI.errors")
 )
+_BODY_TOO_LARGE = error_response(
+    413, (10413, f"Request body too large: at most {MAX_REQUEST_BODY_BYTES} bytes (1 MiB) are accepted")
+)
+_BAD_CONTENT_LENGTH = error_response(400, (10400, "Content-Length must be a whole number of bytes in ASCII digits"))
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,19}", re.ASCII)  # 19 digits: any length a 64-bit size can say
 
 
 @dataclass(frozen=True)
@@ -58,15 +70,26 @@ class RequestCredentials:
 
 
 @dataclass(frozen=True)
+class IncomingRequest:
+    """One parsed request: method, path with query, credentials, body (at most 1 MiB), and if it came from loopback."""
+
+    method: str
+    path: str
+    credentials: RequestCredentials
+    body: bytes = field(default=b"", repr=False)
+    from_loopback: bool = True
+
+
+@dataclass(frozen=True)
 class ServerHooks:
     """What the HTTP layer asks of the fake, called from the server's threads.
 
-    ``respond(method, path, credentials)`` decides the reply; ``record_error`` receives any
+    ``respond(request)`` decides the reply; ``record_error`` receives any
     exception raised meanwhile (the client then gets a 500); ``next_ray`` names each response;
     ``latency_s`` is read before every response and says how many seconds to wait first.
     """
 
-    respond: Callable[[str, str, RequestCredentials], Reply]
+    respond: Callable[[IncomingRequest], Reply]
     record_error: Callable[[BaseException], None]
     next_ray: Callable[[], str]
     latency_s: Callable[[], float]
@@ -175,9 +198,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         self._responded = False
         try:
-            self._discard_body()
+            body = self._read_body()
+            if isinstance(body, CannedResponse):
+                self.close_connection = True  # the body is still on the wire, unread: the connection is spent
+                self._write(body)
+                return
             credentials = RequestCredentials.from_headers(self.headers)
-            self._deliver(self.server.hooks.respond(self.command, self.path, credentials))
+            peer = ipaddress.ip_address(self.client_address[0])
+            request = IncomingRequest(self.command, self.path, credentials, body, peer.is_loopback)
+            self._deliver(self.server.hooks.respond(request))
         except OSError:
             self.close_connection = True  # the client hung up; nothing to answer or report
         except Exception as error:
@@ -186,16 +215,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 
-    def _discard_body(self) -> None:
-        """Read a request body we ignore, so the next request on this connection parses cleanly."""
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or self.headers.get("Transfer-Encoding"):
+    def _read_body(self) -> bytes | CannedResponse:
+        """The request body (read whole, so the next request on this connection parses cleanly), or a refusal.
+
+        A body announcing more than :data:`MAX_REQUEST_BODY_BYTES` is refused before any of it is
+        read, so a hostile ``Content-Length`` never makes the fake wait for, or buffer, gigabytes.
+        A chunked body is ignored, unread, and the connection closed after the answer.
+        """
+        if self.headers.get("Transfer-Encoding"):
             self.close_connection = True  # cannot find where the body ends: don't reuse the connection
-        elif length:
-            self.rfile.read(length)
+            return b""
+        declared = self.headers.get("Content-Length")
+        if declared is None:
+            return b""
+        if not _CONTENT_LENGTH.fullmatch(declared.strip()):
+            return _BAD_CONTENT_LENGTH
+        length = int(declared)
+        return _BODY_TOO_LARGE if length > MAX_REQUEST_BODY_BYTES else self.rfile.read(length)
 
     def _deliver(self, reply: Reply) -> None:
         fault = reply.delivery

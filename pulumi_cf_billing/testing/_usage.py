@@ -7,6 +7,7 @@ that much, the bucket still running costs its elapsed share, later ones nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,10 @@ HOUR_MS = 3_600_000
 WINDOW_MS = {"day": DAY_MS, "hour": HOUR_MS}
 MAX_BUCKETS = 10_000
 DEFAULT_RANGE_MS = 7 * DAY_MS
+MAX_MILLIS_DIGITS = 15
+"""Digits an epoch-milliseconds query value may have: today's have 13, year 33658 needs 15."""
+
+_MILLIS = re.compile(rf"[0-9]{{1,{MAX_MILLIS_DIGITS}}}", re.ASCII)
 
 
 class QueryProblem(Exception):
@@ -31,8 +36,10 @@ def _millis(query: Mapping[str, list[str]], name: str) -> int | None:
     values = query.get(name)
     if not values:
         return None
-    if not values[0].isdigit():
-        raise QueryProblem(f"{name}: Expected number, received string")
+    # ASCII digits only, and few of them: str.isdigit() accepts "²", which int() refuses, and int()
+    # refuses more than 4300 digits; either would escape as a 500 rather than Cloudflare's 400.
+    if not _MILLIS.fullmatch(values[0]):
+        raise QueryProblem(f"{name}: Expected epoch milliseconds, 1 to {MAX_MILLIS_DIGITS} ASCII digits")
     return int(values[0])
 
 

@@ -86,7 +86,7 @@ export class CreditBalanceGuard extends pulumi.CustomResource {
     declare public readonly onError: pulumi.Output<string | undefined>;
     declare public /*out*/ readonly paymentMethod: pulumi.Output<outputs.PaymentMethod | undefined>;
     /**
-     * Also require auto top-up at or above the floor.
+     * Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
      */
     declare public readonly requireAutoTopup: pulumi.Output<boolean | undefined>;
     /**
@@ -107,6 +107,10 @@ export class CreditBalanceGuard extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly status: pulumi.Output<string>;
     declare public /*out*/ readonly topupConfig: pulumi.Output<outputs.TopupConfig | undefined>;
+    /**
+     * With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
+     */
+    declare public readonly topupFailureWindowDays: pulumi.Output<number | undefined>;
 
     /**
      * Create a CreditBalanceGuard resource with the given unique name, arguments, and options.
@@ -130,6 +134,7 @@ export class CreditBalanceGuard extends pulumi.CustomResource {
             resourceInputs["requireAutoTopup"] = args?.requireAutoTopup;
             resourceInputs["requireSpendingLimit"] = args?.requireSpendingLimit;
             resourceInputs["runwayWindowDays"] = args?.runwayWindowDays;
+            resourceInputs["topupFailureWindowDays"] = args?.topupFailureWindowDays;
             resourceInputs["balance"] = undefined /*out*/;
             resourceInputs["balanceUsd"] = undefined /*out*/;
             resourceInputs["daysUntilFloor"] = undefined /*out*/;
@@ -161,6 +166,7 @@ export class CreditBalanceGuard extends pulumi.CustomResource {
             resourceInputs["spendingLimit"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["topupConfig"] = undefined /*out*/;
+            resourceInputs["topupFailureWindowDays"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(CreditBalanceGuard.__pulumiType, name, resourceInputs, opts);
@@ -192,7 +198,7 @@ export interface CreditBalanceGuardArgs {
      */
     onError?: pulumi.Input<string | undefined>;
     /**
-     * Also require auto top-up at or above the floor.
+     * Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
      */
     requireAutoTopup?: pulumi.Input<boolean | undefined>;
     /**
@@ -203,4 +209,8 @@ export interface CreditBalanceGuardArgs {
      * Complete UTC days of usage measured (default 7).
      */
     runwayWindowDays?: pulumi.Input<number | undefined>;
+    /**
+     * With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
+     */
+    topupFailureWindowDays?: pulumi.Input<number | undefined>;
 }

@@ -161,7 +161,8 @@ def test_require_credit_balance_lets_a_balance_exactly_at_the_floor_through(
     ("setup", "floor", "expected"),
     [
         pytest.param(lambda api: api.add_account(ACCOUNT, 9000, disabled_reason="card_declined"), 50,
-                     "threshold at or above the floor (balance $90.00, floor $50.00", id="auto-top-up-disabled"),
+                     "auto top-up would not work: it is disabled (card_declined) (balance $90.00, floor $50.00)",
+                     id="auto-top-up-disabled"),
         pytest.param(lambda api: api.inject(ACCOUNT, Fault.error(403, 10000, "Authentication error")), 50,
                      f"of account {ACCOUNT}", id="unreadable"),
         pytest.param(lambda api: None, "lots", "floor_usd must be a plain non-negative number", id="bad-floor"),

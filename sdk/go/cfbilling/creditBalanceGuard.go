@@ -37,7 +37,7 @@ type CreditBalanceGuard struct {
 	// fail (default: an unreadable API stops the deploy) or warn
 	OnError       pulumi.StringPtrOutput `pulumi:"onError"`
 	PaymentMethod PaymentMethodPtrOutput `pulumi:"paymentMethod"`
-	// Also require auto top-up at or above the floor.
+	// Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
 	RequireAutoTopup pulumi.BoolPtrOutput `pulumi:"requireAutoTopup"`
 	// Also require an account spending limit.
 	RequireSpendingLimit pulumi.BoolPtrOutput `pulumi:"requireSpendingLimit"`
@@ -49,6 +49,8 @@ type CreditBalanceGuard struct {
 	// ok, breach or unreadable
 	Status      pulumi.StringOutput  `pulumi:"status"`
 	TopupConfig TopupConfigPtrOutput `pulumi:"topupConfig"`
+	// With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
+	TopupFailureWindowDays pulumi.IntPtrOutput `pulumi:"topupFailureWindowDays"`
 }
 
 // NewCreditBalanceGuard registers a new resource with the given unique name, arguments, and options.
@@ -110,12 +112,14 @@ type creditBalanceGuardArgs struct {
 	OnBreach *string `pulumi:"onBreach"`
 	// fail (default: an unreadable API stops the deploy) or warn
 	OnError *string `pulumi:"onError"`
-	// Also require auto top-up at or above the floor.
+	// Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
 	RequireAutoTopup *bool `pulumi:"requireAutoTopup"`
 	// Also require an account spending limit.
 	RequireSpendingLimit *bool `pulumi:"requireSpendingLimit"`
 	// Complete UTC days of usage measured (default 7).
 	RunwayWindowDays *int `pulumi:"runwayWindowDays"`
+	// With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
+	TopupFailureWindowDays *int `pulumi:"topupFailureWindowDays"`
 }
 
 // The set of arguments for constructing a CreditBalanceGuard resource.
@@ -130,12 +134,14 @@ type CreditBalanceGuardArgs struct {
 	OnBreach pulumi.StringPtrInput
 	// fail (default: an unreadable API stops the deploy) or warn
 	OnError pulumi.StringPtrInput
-	// Also require auto top-up at or above the floor.
+	// Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
 	RequireAutoTopup pulumi.BoolPtrInput
 	// Also require an account spending limit.
 	RequireSpendingLimit pulumi.BoolPtrInput
 	// Complete UTC days of usage measured (default 7).
 	RunwayWindowDays pulumi.IntPtrInput
+	// With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
+	TopupFailureWindowDays pulumi.IntPtrInput
 }
 
 func (CreditBalanceGuardArgs) ElementType() reflect.Type {
@@ -232,7 +238,7 @@ func (o CreditBalanceGuardOutput) PaymentMethod() PaymentMethodPtrOutput {
 	return o.ApplyT(func(v *CreditBalanceGuard) PaymentMethodPtrOutput { return v.PaymentMethod }).(PaymentMethodPtrOutput)
 }
 
-// Also require auto top-up at or above the floor.
+// Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
 func (o CreditBalanceGuardOutput) RequireAutoTopup() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *CreditBalanceGuard) pulumi.BoolPtrOutput { return v.RequireAutoTopup }).(pulumi.BoolPtrOutput)
 }
@@ -263,6 +269,11 @@ func (o CreditBalanceGuardOutput) Status() pulumi.StringOutput {
 
 func (o CreditBalanceGuardOutput) TopupConfig() TopupConfigPtrOutput {
 	return o.ApplyT(func(v *CreditBalanceGuard) TopupConfigPtrOutput { return v.TopupConfig }).(TopupConfigPtrOutput)
+}
+
+// With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
+func (o CreditBalanceGuardOutput) TopupFailureWindowDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *CreditBalanceGuard) pulumi.IntPtrOutput { return v.TopupFailureWindowDays }).(pulumi.IntPtrOutput)
 }
 
 func init() {

@@ -27,7 +27,8 @@ class CreditBalanceGuardArgs:
                  on_error: pulumi.Input[Optional[_builtins.str]] = None,
                  require_auto_topup: pulumi.Input[Optional[_builtins.bool]] = None,
                  require_spending_limit: pulumi.Input[Optional[_builtins.bool]] = None,
-                 runway_window_days: pulumi.Input[Optional[_builtins.int]] = None):
+                 runway_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 topup_failure_window_days: pulumi.Input[Optional[_builtins.int]] = None):
         """
         The set of arguments for constructing a CreditBalanceGuard resource.
 
@@ -36,9 +37,10 @@ class CreditBalanceGuardArgs:
         :param pulumi.Input[_builtins.float] min_runway_days: Days the balance must last at the measured spend.
         :param pulumi.Input[_builtins.str] on_breach: fail (default) or warn
         :param pulumi.Input[_builtins.str] on_error: fail (default: an unreadable API stops the deploy) or warn
-        :param pulumi.Input[_builtins.bool] require_auto_topup: Also require auto top-up at or above the floor.
+        :param pulumi.Input[_builtins.bool] require_auto_topup: Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
         :param pulumi.Input[_builtins.bool] require_spending_limit: Also require an account spending limit.
         :param pulumi.Input[_builtins.int] runway_window_days: Complete UTC days of usage measured (default 7).
+        :param pulumi.Input[_builtins.int] topup_failure_window_days: With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
         """
         pulumi.set(__self__, "floor_usd", floor_usd)
         if account_id is not None:
@@ -55,6 +57,8 @@ class CreditBalanceGuardArgs:
             pulumi.set(__self__, "require_spending_limit", require_spending_limit)
         if runway_window_days is not None:
             pulumi.set(__self__, "runway_window_days", runway_window_days)
+        if topup_failure_window_days is not None:
+            pulumi.set(__self__, "topup_failure_window_days", topup_failure_window_days)
 
     @_builtins.property
     @pulumi.getter(name="floorUsd")
@@ -120,7 +124,7 @@ class CreditBalanceGuardArgs:
     @pulumi.getter(name="requireAutoTopup")
     def require_auto_topup(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Also require auto top-up at or above the floor.
+        Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
         """
         return pulumi.get(self, "require_auto_topup")
 
@@ -152,6 +156,18 @@ class CreditBalanceGuardArgs:
     def runway_window_days(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "runway_window_days", value)
 
+    @_builtins.property
+    @pulumi.getter(name="topupFailureWindowDays")
+    def topup_failure_window_days(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
+        """
+        return pulumi.get(self, "topup_failure_window_days")
+
+    @topup_failure_window_days.setter
+    def topup_failure_window_days(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "topup_failure_window_days", value)
+
 
 @pulumi.type_token("cf-billing:index:CreditBalanceGuard")
 class CreditBalanceGuard(pulumi.CustomResource):
@@ -167,6 +183,7 @@ class CreditBalanceGuard(pulumi.CustomResource):
                  require_auto_topup: pulumi.Input[Optional[_builtins.bool]] = None,
                  require_spending_limit: pulumi.Input[Optional[_builtins.bool]] = None,
                  runway_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 topup_failure_window_days: pulumi.Input[Optional[_builtins.int]] = None,
                  __props__=None):
         """
         Fails preview and up when an account's AI Gateway credits are below floorUsd (or will be soon); make what spends credits depend on it.
@@ -178,9 +195,10 @@ class CreditBalanceGuard(pulumi.CustomResource):
         :param pulumi.Input[_builtins.float] min_runway_days: Days the balance must last at the measured spend.
         :param pulumi.Input[_builtins.str] on_breach: fail (default) or warn
         :param pulumi.Input[_builtins.str] on_error: fail (default: an unreadable API stops the deploy) or warn
-        :param pulumi.Input[_builtins.bool] require_auto_topup: Also require auto top-up at or above the floor.
+        :param pulumi.Input[_builtins.bool] require_auto_topup: Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
         :param pulumi.Input[_builtins.bool] require_spending_limit: Also require an account spending limit.
         :param pulumi.Input[_builtins.int] runway_window_days: Complete UTC days of usage measured (default 7).
+        :param pulumi.Input[_builtins.int] topup_failure_window_days: With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
         """
         ...
     @overload
@@ -214,6 +232,7 @@ class CreditBalanceGuard(pulumi.CustomResource):
                  require_auto_topup: pulumi.Input[Optional[_builtins.bool]] = None,
                  require_spending_limit: pulumi.Input[Optional[_builtins.bool]] = None,
                  runway_window_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 topup_failure_window_days: pulumi.Input[Optional[_builtins.int]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -233,6 +252,7 @@ class CreditBalanceGuard(pulumi.CustomResource):
             __props__.__dict__["require_auto_topup"] = require_auto_topup
             __props__.__dict__["require_spending_limit"] = require_spending_limit
             __props__.__dict__["runway_window_days"] = runway_window_days
+            __props__.__dict__["topup_failure_window_days"] = topup_failure_window_days
             __props__.__dict__["balance"] = None
             __props__.__dict__["balance_usd"] = None
             __props__.__dict__["days_until_floor"] = None
@@ -285,6 +305,7 @@ class CreditBalanceGuard(pulumi.CustomResource):
         __props__.__dict__["spending_limit"] = None
         __props__.__dict__["status"] = None
         __props__.__dict__["topup_config"] = None
+        __props__.__dict__["topup_failure_window_days"] = None
         return CreditBalanceGuard(resource_name, opts=opts, __props__=__props__)
 
     @staticmethod
@@ -384,7 +405,7 @@ class CreditBalanceGuard(pulumi.CustomResource):
     @pulumi.getter(name="requireAutoTopup")
     def require_auto_topup(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        Also require auto top-up at or above the floor.
+        Also require working auto top-up: enabled, threshold at or above the floor, a default payment method, no recent failure.
         """
         return pulumi.get(self, "require_auto_topup")
 
@@ -429,4 +450,12 @@ class CreditBalanceGuard(pulumi.CustomResource):
     @pulumi.getter(name="topupConfig")
     def topup_config(self) -> pulumi.Output[Optional['outputs.TopupConfig']]:
         return pulumi.get(self, "topup_config")
+
+    @_builtins.property
+    @pulumi.getter(name="topupFailureWindowDays")
+    def topup_failure_window_days(self) -> pulumi.Output[Optional[_builtins.int]]:
+        """
+        With requireAutoTopup: a top-up that failed this many days ago or less (1 to 90, default 3) means auto top-up is not working.
+        """
+        return pulumi.get(self, "topup_failure_window_days")
 

@@ -1,0 +1,67 @@
+"""A Prometheus exporter of AI Gateway credits: balances, floors, auto top-up, runway and the guard's verdict.
+
+Reads happen in the background every interval (never per scrape) through one client; a failed
+read keeps the last good values and marks the account unreadable. Serve the families over HTTP
+(:func:`serving`) or write them for node_exporter's textfile collector (:func:`write_textfile`)::
+
+    rules = Rules(floor_usd=Decimal(50))
+    with CreditBalanceClient() as client, Exporter(client, [account_id], rules) as exporter:
+        with serving(registry_for(exporter.snapshot, rules.floor_usd), "127.0.0.1", 9464):
+            ...
+
+``cf-billing metrics`` does the same from the command line.
+"""
+
+import importlib
+from typing import TYPE_CHECKING
+
+from .._assess import Rules
+from ._exporter import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_INTERVAL_S,
+    DEFAULT_REQUEST_BUDGET,
+    SYNC_CLIENT_CONNECTIONS,
+    AccountState,
+    Cycle,
+    Exporter,
+    Judgement,
+)
+
+if TYPE_CHECKING:
+    from ._collector import FAMILIES, BillingCollector, Family, registry_for
+    from ._serve import check_textfile, serving, write_textfile
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_INTERVAL_S",
+    "DEFAULT_REQUEST_BUDGET",
+    "FAMILIES",
+    "SYNC_CLIENT_CONNECTIONS",
+    "AccountState",
+    "BillingCollector",
+    "Cycle",
+    "Exporter",
+    "Family",
+    "Judgement",
+    "Rules",
+    "check_textfile",
+    "registry_for",
+    "serving",
+    "write_textfile",
+]
+
+# prometheus_client (about 100 ms of imports without bytecode) loads on first use of the exposition,
+# so `cf-billing` commands that only parse their arguments, or read, never pay for it.
+_EXPOSITION = {
+    **dict.fromkeys(("FAMILIES", "BillingCollector", "Family", "registry_for"), "_collector"),
+    **dict.fromkeys(("check_textfile", "serving", "write_textfile"), "_serve"),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPOSITION.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
