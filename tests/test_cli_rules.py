@@ -42,6 +42,16 @@ def test_require_auto_topup_wants_it_on_at_or_above_the_floor(api: FakeCloudflar
     assert api.request_count(endpoint="credit-balance") == 6  # the rule needs no other read
 
 
+def test_topup_failure_window_days_sets_how_long_a_failed_top_up_counts(api: FakeCloudflareAPI) -> None:
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    api.add_account(ACCOUNT, topup_error="card declined", last_failed_at_ms=int(two_days_ago.timestamp() * 1000))
+    check = ("check", "--floor-usd", "10", "--require-auto-topup", *ids(ACCOUNT))
+    recent = run_process(api, *check)  # the guard's default: 3 days
+    assert recent.returncode == ExitCode.BELOW
+    assert f'the last top-up failed {two_days_ago:%Y-%m-%d %H:%M} UTC ("card declined")' in recent.stdout
+    assert run_process(api, *check, "--topup-failure-window-days", "1").returncode == ExitCode.OK
+
+
 def test_require_spending_limit_reads_it_once_per_account_and_says_it_exactly(api: FakeCloudflareAPI) -> None:
     api.add_account(ACCOUNT, spending_limit=LIMIT)
     api.add_account(OTHER_ACCOUNT)
