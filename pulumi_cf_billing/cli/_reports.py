@@ -8,6 +8,7 @@ goes: GitHub's workflow-command rules, a Markdown table cell, XML.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from contextlib import ExitStack
 from decimal import Decimal
@@ -60,14 +61,14 @@ def run_reported_check(command: CheckCommand, hooks: ReadHooks | None = None) ->
     options, rules = command.report, command.rules
     with ExitStack() as files:
         junit = _open(files, options.junit_path, "wb", "the JUnit file")
-        summary = _open(files, options.step_summary_path, "ab", f"${STEP_SUMMARY_ENV}")
+        summary = _open(files, options.step_summary_path, "a+b", f"${STEP_SUMMARY_ENV}")
 
         def report(accounts: Sequence[Judged]) -> None:
             if options.format == "github":
                 for line in github_annotations(accounts, rules):
                     print(line)
             if summary is not None:
-                summary.write(step_summary(accounts, rules, first=summary.tell() == 0).encode())
+                summary.write(_blank_line_after(summary) + step_summary(accounts, rules).encode())
             if junit is not None:
                 junit.write(junit_xml(accounts, rules))
 
@@ -83,6 +84,14 @@ def _open(files: ExitStack, path: str | None, mode: str, what: str) -> IO[bytes]
         raise ConfigurationError(
             f"Cannot write {what} {path}: {error.strerror or error}. Nothing was read: fix the path and run again."
         ) from None
+
+
+def _blank_line_after(summary: IO[bytes]) -> bytes:
+    """The line breaks that end what earlier steps wrote with a blank line (none for an empty file)."""
+    size = summary.seek(0, os.SEEK_END)
+    summary.seek(max(size - 2, 0))
+    tail = summary.read()
+    return b"\n" * (2 - len(tail) + len(tail.rstrip(b"\n"))) if size else b""
 
 
 def verdict_message(account: Judged, rules: Rules) -> str:
@@ -133,15 +142,12 @@ def markdown_cell(text: str) -> str:
     return text.translate(_MARKDOWN_ESCAPES)
 
 
-def step_summary(accounts: Sequence[Judged], rules: Rules, *, first: bool = True) -> str:
-    """A Markdown heading and table for ``$GITHUB_STEP_SUMMARY``, one row per account in order.
-
-    ``first`` is false when the file already has content: a blank line then keeps the table apart from it.
-    """
+def step_summary(accounts: Sequence[Judged], rules: Rules) -> str:
+    """A Markdown heading and table for ``$GITHUB_STEP_SUMMARY``, one row per account in order."""
     rows = [_summary_row(account, rules) for account in accounts]
     table = [_SUMMARY_HEADER, ("---", "--:", "--:", "--:", "---", "---"), *rows]
     lines = [f"### {SUBJECT}", "", *("| " + " | ".join(row) + " |" for row in table)]
-    return ("" if first else "\n") + "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _summary_row(account: Judged, rules: Rules) -> tuple[str, ...]:
