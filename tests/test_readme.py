@@ -1,6 +1,6 @@
 """README.md runs as written: every block of a checked language is run here, or is allow-listed with its reason.
 
-Blocks in ``text``, ``console``, ``http`` or no language are output and file listings, not run (the
+Blocks in ``text``, ``console``, ``http``, ``xml`` or no language are output and files shown, not run (the
 plain blocks after the Python program and the metrics command are compared with what those print).
 Blocks in ``python``, ``yaml``, ``sh``, ``json`` and ``typescript`` are checked: each is run by a test
 below (``RUN``, or its section for the first hour), parsed (``json``), or on ``ALLOWED`` with a reason,
@@ -9,7 +9,7 @@ and a checked block that is none of these fails ``test_every_checked_block_is_ru
 Everything runs on 127.0.0.1: the Python, YAML and policy-pack blocks under the real engine (marker
 ``engine``) against the fake Cloudflare API, the first hour from a copy of a fresh clone against a
 ``cf-billing fake-api`` process, as a newcomer types it. What differs from what a newcomer types,
-and why, is listed in :func:`as_typed_here` and :func:`newcomer_env`.
+and why, is listed in :func:`as_typed_here`, :func:`newcomer_env` and the docstring of the test concerned.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from .test_metrics_cli import OPENMETRICS, poll_until
 
 BLOCKS = read_blocks((REPO / "README.md").read_text())
 CHECKED = {"python", "yaml", "sh", "json", "typescript"}
-NOT_RUN = {"", "text", "console", "http"}
+NOT_RUN = {"", "text", "console", "http", "xml"}  # output and files shown (xml: a JUnit report)
 FIRST_HOUR = "Your first hour: deploy, then be refused, three ways"
 
 # Blocks run by a test of this module, by how their first line starts (the first hour's: by their section).
@@ -133,7 +133,7 @@ def as_typed_here(script: str, port: int | None = None) -> str:
     ``policy`` extra are already in the virtualenv the test runs in (the clone's ``.venv`` links to it).
     """
     if port is not None:
-        script = script.replace(FAKE_API_PORT, str(port))
+        script = re.sub(rf"\b{FAKE_API_PORT}\b", str(port), script)
     return "\n".join(SKIPPED_INSTALL if "pip install" in line else line for line in script.splitlines()) + "\n"
 
 
