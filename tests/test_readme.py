@@ -89,7 +89,10 @@ def test_every_checked_block_is_run_or_allowed() -> None:
         if block.lang not in CHECKED | NOT_RUN:
             problems.append(f"{block}: language {block.lang!r} is neither checked nor output; add it to one")
         elif block.lang == "json":
-            json.loads(block.text)  # parsing is all a JSON block can do
+            try:
+                json.loads(block.text)  # parsing is all a JSON block can do
+            except ValueError as error:
+                problems.append(f"{block}: not JSON: {error}")
         elif block.lang in CHECKED and block.section == FIRST_HOUR:
             if block.lang != "sh":
                 problems.append(f"{block}: the first hour runs sh blocks only")
