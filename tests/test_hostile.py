@@ -42,7 +42,7 @@ from pulumi_cf_billing._models import TopupConfig
 from pulumi_cf_billing._money import format_usd
 from pulumi_cf_billing._pacing import CLOUDFLARE_WINDOW_S, RequestPacer
 from pulumi_cf_billing._protocol import parse_response
-from pulumi_cf_billing._pulumi._guard_provider import judge_reading
+from pulumi_cf_billing._pulumi._dynamic_provider import judge_reading
 from pulumi_cf_billing._results import credit_balance_to_wire, epoch_ms
 from pulumi_cf_billing._serialize import exact_json
 from pulumi_cf_billing._verdict import breach_message, judge

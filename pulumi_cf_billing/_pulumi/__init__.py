@@ -3,7 +3,7 @@
 - ``_functions``: ``get_credit_balance`` / ``get_credit_balance_output``, shaped like a provider SDK's functions;
 - ``_assertions``: ``require_credit_balance``, a check that keeps nothing in state;
 - ``_guard``: the ``CreditBalanceGuard`` resource a program declares;
-- ``_guard_provider``: its dynamic provider, run by Pulumi's provider host (pickled by reference);
+- ``_dynamic_provider``: the guard's dynamic provider, run by Pulumi's provider host (pickled by reference);
 - ``_settings``: where credentials, base URL and account id come from (arguments, stack config, environment);
 - ``_program``: the one read path of a program run, shared by all of the above.
 

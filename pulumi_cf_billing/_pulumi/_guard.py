@@ -13,7 +13,7 @@ import pulumi
 import pulumi.dynamic
 
 from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS
-from ._guard_provider import OUTPUT_KEYS, CreditBalanceGuardProvider
+from ._dynamic_provider import OUTPUT_KEYS, CreditBalanceGuardProvider
 from ._program import reading_for_guard
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config
 

@@ -20,7 +20,7 @@ from pulumi_cf_billing import (
     CreditBalanceGuard,
     require_credit_balance,
 )
-from pulumi_cf_billing._pulumi._guard_provider import CreditBalanceGuardProvider
+from pulumi_cf_billing._pulumi._dynamic_provider import CreditBalanceGuardProvider
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from ..conftest import ACCOUNT
@@ -76,7 +76,7 @@ def assert_pickled_by_reference(serialized: str) -> None:
     assert SENTINEL.encode() not in raw
     assert len(raw) < 200, f"the provider was pickled by value ({len(raw)} bytes), not by reference"
     strings = [arg for _, arg, _ in pickletools.genops(raw) if isinstance(arg, str)]
-    assert strings == ["pulumi_cf_billing._pulumi._guard_provider", "CreditBalanceGuardProvider"]
+    assert strings == ["pulumi_cf_billing._pulumi._dynamic_provider", "CreditBalanceGuardProvider"]
     provider = dill.loads(raw)  # noqa: S301  # bytes this test just produced
     assert type(provider) is CreditBalanceGuardProvider
     assert vars(provider) == {}

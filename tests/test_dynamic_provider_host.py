@@ -34,8 +34,8 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from pulumi_cf_billing._pulumi import _guard_provider
-from pulumi_cf_billing._pulumi._guard_provider import CreditBalanceGuardProvider
+from pulumi_cf_billing._pulumi import _dynamic_provider
+from pulumi_cf_billing._pulumi._dynamic_provider import CreditBalanceGuardProvider
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from .conftest import ACCOUNT, SENTINEL_TOKEN
@@ -575,7 +575,7 @@ def test_the_host_writes_nothing_of_the_token_after_a_full_lifecycle(
 
 
 def test_the_provider_is_pickled_by_reference_with_no_credential(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_guard_provider, "_stack_config", {})
+    monkeypatch.setattr(_dynamic_provider, "_stack_config", {})
     provider = CreditBalanceGuardProvider()
     provider.configure(ConfigureRequest(Config({"cloudflare:apiToken": SENTINEL}, "project")))
 
@@ -586,7 +586,7 @@ def test_the_provider_is_pickled_by_reference_with_no_credential(monkeypatch: py
     assert SENTINEL.encode() not in raw
     assert len(raw) < 200
     strings = [arg for _, arg, _ in pickletools.genops(raw) if isinstance(arg, str)]
-    assert strings == ["pulumi_cf_billing._pulumi._guard_provider", "CreditBalanceGuardProvider"]
+    assert strings == ["pulumi_cf_billing._pulumi._dynamic_provider", "CreditBalanceGuardProvider"]
 
 
 def test_a_reading_from_the_program_is_judged_without_a_request(
