@@ -39,6 +39,9 @@ export interface GetSpendingLimitResult {
      * daily, weekly or monthly
      */
     readonly duration?: string;
+    /**
+     * Whether an account-level spending limit is enabled.
+     */
     readonly enabled: boolean;
     /**
      * fixed or sliding

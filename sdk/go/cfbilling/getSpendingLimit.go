@@ -36,7 +36,8 @@ type GetSpendingLimitResult struct {
 	AmountUsd *float64 `pulumi:"amountUsd"`
 	// daily, weekly or monthly
 	Duration *string `pulumi:"duration"`
-	Enabled  bool    `pulumi:"enabled"`
+	// Whether an account-level spending limit is enabled.
+	Enabled bool `pulumi:"enabled"`
 	// fixed or sliding
 	Strategy *string `pulumi:"strategy"`
 }
@@ -89,6 +90,7 @@ func (o GetSpendingLimitResultOutput) Duration() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) *string { return v.Duration }).(pulumi.StringPtrOutput)
 }
 
+// Whether an account-level spending limit is enabled.
 func (o GetSpendingLimitResultOutput) Enabled() pulumi.BoolOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) bool { return v.Enabled }).(pulumi.BoolOutput)
 }

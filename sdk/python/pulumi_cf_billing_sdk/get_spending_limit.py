@@ -78,6 +78,9 @@ class GetSpendingLimitResult:
     @_builtins.property
     @pulumi.getter
     def enabled(self) -> _builtins.bool:
+        """
+        Whether an account-level spending limit is enabled.
+        """
         return pulumi.get(self, "enabled")
 
     @_builtins.property
