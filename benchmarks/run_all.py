@@ -18,11 +18,14 @@ from _common import load, machine
 HERE = Path(__file__).parent
 BENCHMARKS = (
     "bench_import.py",
+    "bench_cli.py",
+    "bench_plugin_start.py",
     "bench_client_call.py",
     "bench_many_accounts.py",
     "bench_hostile.py",
     "bench_preview.py",
     "bench_policy_pack.py",
+    "bench_metrics.py",
 )
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from ._client import CreditBalanceClient
 from ._models import CreditBalance, SpendingLimit, UsageHistory
 from ._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
 from ._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, judge, measure_runway, runway_window
+
+if TYPE_CHECKING:  # judging needs no client; read_for reads through the caller's
+    from ._client import CreditBalanceClient
 
 __all__ = ["Reading", "Rules", "assess", "read_for"]
 

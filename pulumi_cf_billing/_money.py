@@ -14,10 +14,7 @@ refused rather than rounded, and nothing here ever builds a million-digit number
 
 from __future__ import annotations
 
-import re
-from decimal import Context, Decimal, InvalidOperation
-
-from ._text import shown
+from decimal import Context, Decimal
 
 __all__ = [
     "CENTS_PER_USD",
@@ -27,7 +24,6 @@ __all__ = [
     "bounded_amount",
     "cents_to_usd",
     "format_usd",
-    "parse_usd",
     "usage_value_to_usd",
 ]
 
@@ -38,8 +34,6 @@ MAX_DECIMAL_PLACES = 30
 """The most digits after the decimal point an amount may carry (in its own unit, cents or dollars)."""
 MONEY_CONTEXT = Context(prec=60, Emin=-100, Emax=100)
 """Room for every digit of a bounded amount: 15 before the point, 32 after (30, plus 2 from /100)."""
-
-_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def bounded_amount(value: Decimal, *, max_abs: Decimal) -> Decimal | None:
@@ -71,29 +65,6 @@ def usage_value_to_usd(aggregated_value: Decimal) -> Decimal:
     usage cost, in US dollars, aggregated by hour or day". Unlike the balance, not cents.
     """
     return aggregated_value
-
-
-def parse_usd(value: object, *, what: str = "amount") -> Decimal:
-    """Parse a dollar amount a person typed (``"50"``, ``"49.99"``, ``12.5``) into a ``Decimal``.
-
-    Raises ``ValueError`` with a message naming ``what`` when the value is not a non-negative number
-    of at most :data:`MAX_USD` dollars with at most :data:`MAX_DECIMAL_PLACES` decimals. A leading
-    ``$`` and thousands separators (``1,000.50``) are accepted; a decimal comma (``49,99``) is refused
-    rather than read 100 times too large. Floats go through ``str`` so that ``49.99`` stays ``49.99``.
-    """
-    text = str(value).strip().removeprefix("$") if not isinstance(value, bool) else ""
-    if "," in text and _THOUSANDS.fullmatch(text):
-        text = text.replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{what} must be a number of US dollars, like 50 or 49.99; got {shown(value)}") from None
-    if bounded_amount(amount, max_abs=MAX_USD) is None or amount < 0:
-        raise ValueError(
-            f"{what} must be a non-negative number of US dollars up to {MAX_USD:,f} with at most "
-            f"{MAX_DECIMAL_PLACES} decimals; got {shown(value)}"
-        )
-    return amount
 
 
 def format_usd(usd: Decimal) -> str:

@@ -109,10 +109,18 @@ def _hint_past_deadline(error: APIError, hint: float, remaining_s: float) -> Rat
 
 def deadline_exceeded(account_id: str | None, last: APIError | None) -> DeadlineExceededError:
     """The error for a read that found no usable answer before its deadline; ``last`` is the last failure."""
-    after = f" The last attempt failed: {last.message}" if last is not None else ""
+    if last is None:
+        message = (
+            f"No usable answer from Cloudflare for account {account_id} before the deadline. "
+            "Check the network and try again, or allow a longer timeout."
+        )
+    else:  # the last failure names the account and says what to check: add only what the deadline adds
+        message = (
+            f"No usable answer from Cloudflare before the deadline. The last attempt failed: {last.message} "
+            "A longer timeout allows more retries."
+        )
     return DeadlineExceededError(
-        f"No usable answer from Cloudflare for account {account_id} before the deadline.{after} "
-        "Check the network and try again, or allow a longer timeout.",
+        message,
         account_id=account_id,
         status=None if last is None else last.status,
         codes=() if last is None else last.codes,

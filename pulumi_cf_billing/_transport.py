@@ -247,7 +247,8 @@ def transport_error(error: Exception, account_id: str, effect: Send) -> Transpor
     reason = clean(str(error), 160) or type(error).__name__
     if isinstance(error, httpcore.TimeoutException):
         return TransportError(
-            f"Cloudflare ({host}) did not answer within {effect.timeout_s:.1f} s for account {account_id}.",
+            f"Cloudflare ({host}) did not answer within {effect.timeout_s:.2g} s for account {account_id}. "
+            "Check the network.",
             account_id=account_id,
         )
     return TransportError(

@@ -189,6 +189,7 @@ def test_balance_json_reports_a_failed_account_with_its_error(api: FakeCloudflar
             "message": failed["error"]["message"],
             "status": 403,
             "codes": [10000],
+            "read": "balance",
         },
     }
     assert "AI Gateway Read" in failed["error"]["message"]
@@ -204,7 +205,7 @@ def test_balance_json_reports_a_failed_account_with_its_error(api: FakeCloudflar
         (5000, "50", ExitCode.OK, "$50.00 ≥ floor $50.00"),
         (4999, "50", ExitCode.BELOW, "$49.99 < floor $50.00"),
         (4999.5, "49.995", ExitCode.OK, "$49.995 ≥ floor $49.995"),
-        (4999.5, "$49.996", ExitCode.BELOW, "$49.995 < floor $49.996"),
+        (4999.5, "49.996", ExitCode.BELOW, "$49.995 < floor $49.996"),
         (0, "0", ExitCode.OK, "$0.00 ≥ floor $0.00"),
     ],
 )
@@ -225,7 +226,7 @@ def test_check_json_adds_the_floor_and_the_verdict(api: FakeCloudflareAPI, cli: 
     run = cli("check", "--floor-usd", "49.996", "--json", *ids(ACCOUNT, OTHER_ACCOUNT))
     assert run.code == ExitCode.BELOW
     below, fine = run.json()
-    assert set(below) == BALANCE_KEYS | {"floor_usd", "below_floor"}
+    assert set(below) == BALANCE_KEYS | {"floor_usd", "below_floor", "problems"}
     assert (below["account_id"], below["balance"], below["floor_usd"], below["below_floor"]) == (
         ACCOUNT,
         4999.5,
@@ -245,7 +246,7 @@ def test_check_mixed_fleet_reports_every_account_and_exits_3(api: FakeCloudflare
     lines = run.out.splitlines()
     assert [line.split()[:2] for line in lines] == [["ok", ACCOUNT], ["ERROR", OTHER_ACCOUNT], ["BELOW", THIRD_ACCOUNT]]
     assert "AccountNotFoundError" in lines[1]
-    assert "could not be read: the floor cannot be vouched for (exit 3)" in run.err
+    assert "could not be read: the check cannot be vouched for (exit 3)" in run.err
     assert api.request_count() == 3
 
 
@@ -341,7 +342,7 @@ def test_a_rate_limit_longer_than_the_timeout_exits_3_at_once(api: FakeCloudflar
         (["check", "--floor-usd", SENTINEL_TOKEN, *ids(ACCOUNT)], {}, "a 41-character value"),
         (["check", *ids(ACCOUNT)], {}, "--floor-usd"),
         (["balance", "--timeout", "0", *ids(ACCOUNT)], {}, "positive number of seconds"),
-        (["balance", "--concurrency", "0", *ids(ACCOUNT)], {}, "at least 1"),
+        (["balance", "--concurrency", "0", *ids(ACCOUNT)], {}, "from 1 to 256"),
         (["balance", "--account-id", SENTINEL_TOKEN], {}, "a 41-character value is not a Cloudflare account id"),
         ([], {}, "COMMAND"),
     ],
@@ -512,6 +513,16 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run_module(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pulumi_cf_billing.cli", *argv]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+
+
+def run_process(api: FakeCloudflareAPI, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``cf-billing ARGV`` as a process against ``api`` with the sentinel token; fails on a leak or a traceback."""
+    done = run_module(
+        *argv, env=clean_env(**{"CLOUDFLARE_BASE_URL": api.base_url, "CLOUDFLARE_API_TOKEN": SENTINEL_TOKEN, **env})
+    )
+    assert "Traceback" not in done.stderr
+    assert SENTINEL_TOKEN not in done.stdout + done.stderr
+    return done
 
 
 def test_the_module_runs_as_a_console_script(api: FakeCloudflareAPI) -> None:

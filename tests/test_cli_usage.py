@@ -42,7 +42,8 @@ def test_usage_charts_each_complete_day_with_total_mean_and_runway(
     assert code == ExitCode.OK
     lines = out.splitlines()
     assert lines[0] == f"{ACCOUNT}  AI Gateway usage per day, US dollars"
-    assert len([line for line in lines if line.rstrip().endswith("$10.00") and "█" in line]) == 7  # whole days
+    assert len(lines) == 1 + 7 + 2  # the heading, one bar per complete day (not the running one), two sums
+    assert all(" $10.00  █" in line for line in lines[1:8])
     assert "mean $10.00 a day over the last 7 complete days" in out
     assert "floor $10.00: 4.0 days at that pace" in out
     assert api.request_count(ACCOUNT, "usage-history") == 1
@@ -88,8 +89,10 @@ def test_check_min_runway_days_exits_1_when_the_measured_pace_is_too_fast(
     )  # fmt: skip
     assert code == ExitCode.BELOW
     short, fine = out.splitlines()
-    assert short.startswith(f"SHORT  {ACCOUNT}  $50.00 ≥ floor $10.00, but at $10.00 a day")
-    assert "the floor is 4.0 days away, under the 7 required" in short
+    assert short == (
+        f"BREACH {ACCOUNT}  at $10.00 a day (the mean of the last 7 days) the floor is 4.0 days away, "
+        "under the 7 required (balance $50.00 ≥ floor $10.00)"
+    )
     assert fine.startswith(f"ok     {OTHER_ACCOUNT}")
     code, _, _ = run(capsys, "check", "--floor-usd", "10", "--min-runway-days", "3", "--account-id", ACCOUNT)
     assert code == ExitCode.OK
@@ -115,7 +118,6 @@ def test_an_unreadable_usage_history_makes_the_check_unknown(
 
 
 def test_runway_needs_a_number_of_days(api: FakeCloudflareAPI, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["check", "--floor-usd", "10", "--min-runway-days", "soon", "--account-id", ACCOUNT])
-    assert exited.value.code == ExitCode.USAGE
-    assert "non-negative number of days" in capsys.readouterr().err
+    code, out, err = run(capsys, "check", "--floor-usd", "10", "--min-runway-days", "soon", "--account-id", ACCOUNT)
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert "--min-runway-days must be a plain non-negative number of days" in err

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import pulumi_cf_billing
 from pulumi_cf_billing import MalformedResponseError, ServerError
-from pulumi_cf_billing._money import cents_to_usd, format_usd, parse_usd
+from pulumi_cf_billing._money import cents_to_usd, format_usd
 from pulumi_cf_billing._pacing import RequestPacer
 from pulumi_cf_billing._protocol import parse_response, retry_after_seconds
 from pulumi_cf_billing._pulumi._functions import from_data
@@ -101,17 +101,6 @@ def test_retry_after_http_date_without_date_header_uses_the_given_clock() -> Non
 )
 def test_dollars_are_shown_with_their_unit(cents_text: str, shown: str) -> None:
     assert format_usd(cents_to_usd(Decimal(cents_text))) == shown
-
-
-@pytest.mark.parametrize("typed", ["50", "$50", "49.995", 12.5, "1,000"])
-def test_floors_parse_exactly(typed: object) -> None:
-    assert parse_usd(typed) == Decimal(str(typed).lstrip("$").replace(",", ""))
-
-
-@pytest.mark.parametrize("typed", ["-1", "fifty", "nan", "inf", True, "", "49,99", "1,2,3"])
-def test_bad_floors_say_what_is_wrong(typed: object) -> None:
-    with pytest.raises(ValueError, match="US dollars"):
-        parse_usd(typed, what="floor_usd")
 
 
 def test_pacer_never_lets_more_than_the_limit_into_a_window() -> None:

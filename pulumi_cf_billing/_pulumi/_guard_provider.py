@@ -33,7 +33,6 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 
 from .._assess import Reading, Rules, read_for
-from .._client import CreditBalanceClient
 from .._exceptions import CloudflareBillingError
 from .._guard_definition import GUARD_INPUTS, GUARD_SUBJECT, OUTPUT_KEYS, Guard, guard_outputs, judge_guard, parse_guard
 from .._protocol import parse_response
@@ -151,8 +150,10 @@ def _read(news: Mapping[str, Any], rules: Rules, now: datetime) -> Reading:
     observed = news.get(OBSERVED_INPUT)
     if isinstance(observed, Mapping):
         return _from_program(observed, account, want_usage=rules.needs_usage, want_limit=rules.require_spending_limit)
+    from .._client import BillingClient  # noqa: PLC0415  # only refresh reads here: preview and up judge the program's
+
     settings = settings_for(_lookup, namespace=news.get("credentials_namespace") or CREDENTIALS_NAMESPACE)
-    with CreditBalanceClient(credentials=settings.credentials, base_url=settings.base_url) as client:
+    with BillingClient(credentials=settings.credentials, base_url=settings.base_url) as client:
         return read_for(client, account, rules, now)
 
 

@@ -1,7 +1,9 @@
 """The command line's grammar: argv and the environment in, one typed, validated command out.
 
 Everything that can be wrong with the input is found here, before any request: argparse exits 2
-on a malformed value (see :mod:`._types`), and account ids raise :class:`ConfigurationError`.
+on malformed usage; numbers are parsed here by the one parser of their kind (``check``'s rules by
+the guard definition, as every guard surface parses them), refusals raising ``ValueError`` naming
+the flag; account ids raise :class:`ConfigurationError`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .._assess import Rules
 from .._config import DEFAULT_TIMEOUT_S
+from .._exceptions import ConfigurationError
+from .._inputs import parse_amount_usd, parse_whole_number
 from .._version import __version__
 from ._accounts import resolve_account_ids
 from ._fake_api_args import FakeApiCommand, add_fake_api, fake_api_command
 from ._metrics import MetricsCommand, add_metrics_parser, metrics_command
-from ._types import days_number, floor_usd, positive_int, positive_seconds
+from ._rules import add_rule_flags, parse_rules
+from ._types import positive_seconds
 
 __all__ = [
     "BalanceCommand",
@@ -31,19 +37,28 @@ __all__ = [
 ]
 
 DEFAULT_CONCURRENCY = 16
-
+MAX_CONCURRENCY = 256
+"""The most accounts read at once: far past where Cloudflare's 1,200 requests / 5 minutes per token binds."""
+MAX_USAGE_DAYS = 366
+"""The most complete days ``usage --days`` shows per day: a year, leap day included."""
+MAX_HOURLY_DAYS = 31
+"""The most complete days ``usage --window hour`` shows: 744 buckets, well inside the client's 1 MiB answer."""
 EPILOG = """\
 exit codes:
-  0  every account was read (check: and each is at or above the floor)
-  1  check: every account was read and at least one is below the floor
-  2  usage or configuration error (bad account id, no credentials, bad floor); nothing was sent
-  3  at least one account's balance could not be read (after retries, or at once for a 4xx).
-     3 wins over 1: when some accounts are below the floor and others unreadable, nothing can
-     be vouched for, so the answer is "unknown", not "below".
+  0  every account was read (check: and each meets every rule: the floor, and any rule asked for)
+  1  check: every account was read and at least one is below the floor or breaks a rule
+  2  usage or configuration error (bad account id, no credentials, a number out of bounds);
+     nothing was sent
+  3  at least one account could not be read, balance or any other read a rule needs (after
+     retries, or at once for a 4xx)
+     3 wins over 1: when some accounts break a rule and others are unreadable, nothing can be
+     vouched for, so the answer is "unknown", not "below".
 
 Credentials come from the environment only: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_KEY with
 CLOUDFLARE_EMAIL. CLOUDFLARE_BASE_URL overrides the API root (e.g. the URL `cf-billing fake-api`
-prints). Money: balances are shown in US dollars; --json also gives Cloudflare's US cents."""
+prints). Money: balances are shown in US dollars; --json also gives Cloudflare's US cents, every
+amount written digit for digit (parse it as a decimal, not a float, to keep every digit). Amounts
+and days are plain ASCII numbers: 50 or 49.99, never $50 or 1,000."""
 
 
 @dataclass(frozen=True)
@@ -65,11 +80,10 @@ class BalanceCommand:
 
 @dataclass(frozen=True)
 class CheckCommand:
-    """``cf-billing check``; ``floor_usd`` in exact US dollars; ``min_runway_days`` in days, if given."""
+    """``cf-billing check``: every account judged by the guard's ``rules`` (floor in exact US dollars, ...)."""
 
     read: ReadOptions
-    floor_usd: Decimal
-    min_runway_days: Decimal | None = None
+    rules: Rules
 
 
 @dataclass(frozen=True)
@@ -116,14 +130,13 @@ def _read_options_parser() -> argparse.ArgumentParser:
         type=positive_seconds,
         default=DEFAULT_TIMEOUT_S,
         metavar="SECONDS",
-        help=f"overall deadline per account, retries included (default {DEFAULT_TIMEOUT_S:g})",
+        help=f"deadline for all of an account's reads, retries included (default {DEFAULT_TIMEOUT_S:g})",
     )
     group.add_argument(
         "--concurrency",
-        type=positive_int,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
-        help=f"accounts read at the same time (default {DEFAULT_CONCURRENCY})",
+        help=f"accounts read at the same time, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY})",
     )
     return common
 
@@ -151,28 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     summary, description = "show balances, auto top-up and payment method", "Show each account's credit balance."
     _add_read_command(commands.add_parser, "balance", summary, description)
-    summary, description = "exit 1 when an account is below a floor", "Check each account's balance against a floor."
+    summary = "exit 1 when an account is below a floor or breaks a rule"
+    description = "Check each account against a floor and the rules asked for, as the CreditBalanceGuard does."
     check = _add_read_command(commands.add_parser, "check", summary, description)
-    check.add_argument(
-        "--floor-usd",
-        type=floor_usd,
-        required=True,
-        metavar="AMOUNT",
-        help="the lowest acceptable balance in US dollars, e.g. 50 or 49.99 (at the floor is ok)",
-    )
-    check.add_argument(
-        "--min-runway-days",
-        type=days_number,
-        metavar="DAYS",
-        help="also exit 1 when, at the mean daily spend of the last 7 complete days, the floor is nearer",
-    )
+    add_rule_flags(check, "the guard's rules (each one a CreditBalanceGuard input)")
     summary, description = "chart usage cost per day or hour", "Chart each account's AI Gateway usage cost."
     usage = _add_read_command(commands.add_parser, "usage", summary, description)
-    usage.add_argument("--days", type=positive_int, default=30, metavar="N", help="complete days to show (default 30)")
-    usage.add_argument("--window", choices=("day", "hour"), default="day", help="bucket size (default day)")
     usage.add_argument(
-        "--floor-usd", type=floor_usd, metavar="AMOUNT", help="also show the days until this floor, in US dollars"
+        "--days",
+        default=30,
+        metavar="N",
+        help=f"complete UTC days to show, 1 to {MAX_USAGE_DAYS} ({MAX_HOURLY_DAYS} with --window hour; default 30)",
     )
+    usage.add_argument("--window", choices=("day", "hour"), default="day", help="bucket size (default day)")
+    usage.add_argument("--floor-usd", metavar="AMOUNT", help="also show the days until this floor, in US dollars")
     add_metrics_parser(commands.add_parser, _read_options_parser(), EPILOG)
     add_fake_api(commands.add_parser)
     pack = commands.add_parser(
@@ -191,21 +196,36 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
         return fake_api_command(namespace, environ)
     if namespace.command == "policy-pack":
         return PolicyPackCommand(namespace.action, namespace.directory)
+    rules = parse_rules(namespace) if namespace.command == "check" else None
+    usage = _usage_command(namespace) if namespace.command == "usage" else None
+    concurrency = parse_whole_number(namespace.concurrency, what="--concurrency", minimum=1, maximum=MAX_CONCURRENCY)
     read = ReadOptions(
         account_ids=resolve_account_ids(namespace.account_id, namespace.accounts_file, environ),
         as_json=namespace.json,
         timeout_s=namespace.timeout,
-        concurrency=namespace.concurrency,
+        concurrency=concurrency,
     )
-    if namespace.command == "check":
-        return CheckCommand(read, namespace.floor_usd, namespace.min_runway_days)
-    if namespace.command == "usage":
-        return UsageCommand(read, namespace.days, namespace.window, namespace.floor_usd)
+    if rules is not None:
+        return CheckCommand(read, rules)
+    if usage is not None:
+        return UsageCommand(read, *usage)
     if namespace.command == "metrics":
         return metrics_command(namespace, read)
     return BalanceCommand(read)
 
 
+def _usage_command(namespace: argparse.Namespace) -> tuple[int, str, Decimal | None]:
+    """``usage``'s days, window and floor in US dollars; ``ValueError`` naming the flag."""
+    days = parse_whole_number(namespace.days, what="--days", minimum=1, maximum=MAX_USAGE_DAYS)
+    if namespace.window == "hour" and days > MAX_HOURLY_DAYS:
+        raise ConfigurationError(
+            f"--days {days} is too many for --window hour: at most {MAX_HOURLY_DAYS} days of hourly usage fit one "
+            f"answer. Use --window day for up to {MAX_USAGE_DAYS} days."
+        )
+    floor = None if namespace.floor_usd is None else parse_amount_usd(namespace.floor_usd, what="--floor-usd")
+    return days, namespace.window, floor
+
+
 def parse_command(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Command:
-    """Parse ``argv`` (default: ``sys.argv[1:]``); argparse exits 2 on bad usage; bad ids raise ConfigurationError."""
+    """Parse ``argv`` (default: ``sys.argv[1:]``); argparse exits 2 on bad usage; bad values raise ``ValueError``."""
     return to_command(build_parser().parse_args(argv), environ)

@@ -15,12 +15,12 @@ class ExitCode(IntEnum):
     """
 
     OK = 0
-    """Every account was read (``check``: and is at or above the floor)."""
+    """Every account was read (``check``: and meets every rule, the floor first)."""
     BELOW = 1
-    """``check`` only: every account was read and at least one is below the floor."""
+    """``check`` only: every account was read and at least one is below the floor or breaks a rule."""
     USAGE = 2
-    """Bad arguments or configuration (account id, credentials, floor, file); nothing was sent."""
+    """Bad arguments or configuration (account id, credentials, a number out of bounds, file); nothing was sent."""
     UNREADABLE = 3
-    """At least one account's balance could not be read from the API (after retries, or a 4xx)."""
+    """At least one account could not be read: its balance, or a read a rule needs (after retries, or a 4xx)."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C (SIGINT) during a read."""

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from .._exceptions import CloudflareBillingError, ConfigurationError
 from ._args import BalanceCommand, CheckCommand, Command, PolicyPackCommand, UsageCommand, parse_command
-from ._commands import run_balance, run_check
+from ._check import run_check
+from ._commands import run_balance
 from ._exit_codes import ExitCode
 from ._fetch import ReadHooks
 from ._metrics import MetricsCommand, run_metrics

@@ -19,12 +19,12 @@ from .. import metrics
 from .._assess import Rules
 from .._client import CreditBalanceClient
 from .._exceptions import ConfigurationError
-from .._guard_definition import GUARD_INPUTS, REQUIRED, parse_guard
 from .._pacing import CLOUDFLARE_LIMIT
 from .._retry import Timeout
 from .._text import shown
 from ..metrics import DEFAULT_INTERVAL_S, DEFAULT_REQUEST_BUDGET, Cycle, Exporter
 from ._exit_codes import ExitCode
+from ._rules import add_rule_flags, parse_rules
 from ._signals import stop_on_signals
 from ._types import port_number, positive_int, positive_seconds
 
@@ -35,9 +35,6 @@ __all__ = ["MIN_INTERVAL_S", "MetricsCommand", "add_metrics_parser", "metrics_co
 
 MIN_INTERVAL_S = 60.0
 """The shortest ``--interval``: more often would spend the token's rate limit for readings that barely move."""
-RULE_INPUTS = tuple(item for item in GUARD_INPUTS if item.name not in ("account_id", "on_breach", "on_error"))
-"""The guard's inputs that are rules: not the account (``--account-id`` gives the accounts), nor what a breach
-or an error does to a deploy (the exporter stops nothing, it reports)."""
 
 
 @dataclass(frozen=True)
@@ -107,33 +104,7 @@ def add_metrics_parser(add_parser: AddParser, read_options: argparse.ArgumentPar
         help=f"requests per 5 minutes the exporter may send (default {DEFAULT_REQUEST_BUDGET}: half of "
         f"Cloudflare's {CLOUDFLARE_LIMIT:,} per token, the rest left for deploys)",
     )
-    _add_rules(parser)
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _add_rules(parser: argparse.ArgumentParser) -> None:
-    """A flag per rule of the guard definition, spelled ``--floor-usd``; values are parsed by the definition."""
-    group = parser.add_argument_group("the guard's rules, for cf_billing_deploy_allowed")
-    for item in RULE_INPUTS:
-        if item.kind == "boolean":
-            group.add_argument(_flag(item.name), action="store_true", help=item.description)
-            continue
-        default = "" if item.default is None or item.default is REQUIRED else f" (default {item.default})"
-        metavar = "AMOUNT" if item.kind == "amount_usd" else "DAYS"
-        required = item.default is REQUIRED
-        group.add_argument(_flag(item.name), required=required, metavar=metavar, help=item.description + default)
-
-
-def _rules(namespace: argparse.Namespace) -> Rules:
-    """The rules the flags give, parsed by the guard definition; :class:`ConfigurationError` naming each bad flag."""
-    values = {_flag(item.name): getattr(namespace, item.name) for item in RULE_INPUTS}
-    parsed = parse_guard(values, spelling=_flag, inputs=RULE_INPUTS)
-    if parsed.guard is None:
-        raise ConfigurationError("; ".join(problem.reason for problem in parsed.problems) + ".")
-    return parsed.guard.rules
+    add_rule_flags(parser, "the guard's rules, for cf_billing_deploy_allowed")
 
 
 def metrics_command(namespace: argparse.Namespace, read: ReadOptions) -> MetricsCommand:
@@ -146,7 +117,7 @@ def metrics_command(namespace: argparse.Namespace, read: ReadOptions) -> Metrics
         raise ConfigurationError("--once writes the --textfile once and exits: give --textfile and no --listen.")
     return MetricsCommand(
         read,
-        _rules(namespace),
+        parse_rules(namespace),
         namespace.interval,
         namespace.request_budget,
         namespace.listen,

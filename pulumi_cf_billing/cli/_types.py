@@ -1,38 +1,20 @@
 """argparse value types: each turns one typed string into a value or a usage error (exit 2).
 
 None of them echoes a long value back: a long string in the wrong option may be a credential.
+Amounts, days and whole numbers are not here: they are parsed by :mod:`.._inputs` (``check``'s and
+``metrics``' rules by the guard definition, see :mod:`._rules`), once argparse has collected them.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-from decimal import Decimal
+import sys
 
-from .._money import parse_usd
+from .._inputs import parse_whole_number
 from .._text import shown
 
-__all__ = ["days_number", "floor_usd", "port_number", "positive_int", "positive_seconds"]
-
-
-def floor_usd(text: str) -> Decimal:
-    """A non-negative number of US dollars (``50``, ``49.99``, ``$50``), exact."""
-    try:
-        return parse_usd(text, what="the floor")
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a non-negative number of US dollars, like 50 or 49.99; got {shown(text)}"
-        ) from None
-
-
-def days_number(text: str) -> Decimal:
-    """A non-negative number of days (``7``, ``2.5``), exact."""
-    try:
-        return parse_usd(text, what="days")
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a non-negative number of days, like 7 or 2.5; got {shown(text)}"
-        ) from None
+__all__ = ["port_number", "positive_int", "positive_seconds"]
 
 
 def positive_seconds(text: str) -> float:
@@ -47,10 +29,11 @@ def positive_seconds(text: str) -> float:
 
 
 def positive_int(text: str) -> int:
-    """A whole number of at least 1."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1; got {shown(text)}")
-    return int(text)
+    """A whole number of at least 1 in ASCII digits, by :func:`parse_whole_number`."""
+    try:
+        return parse_whole_number(text, what="the number", minimum=1, maximum=sys.maxsize)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1; got {shown(text)}") from None
 
 
 def port_number(text: str) -> int:

@@ -1,27 +1,27 @@
 """``cf-billing usage``: a chart of each account's usage cost, its total and daily mean, and the runway.
 
-Money is in US dollars, as Cloudflare's usage history reports it. The daily mean counts complete UTC
-days only; with ``--floor-usd`` the balance is read too, for the days until that floor.
+Money is in US dollars, as Cloudflare's usage history reports it. Everything covers the last
+``--days`` complete UTC days (24 hourly buckets a day with ``--window hour``); the running day is
+left out. With ``--floor-usd`` the balance is read too, for the days until that floor.
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from .._exceptions import CloudflareBillingError
 from .._models import CreditBalance, UsageHistory
 from .._money import format_usd
-from .._serialize import error_to_dict, json_number, usage_history_to_dict
-from .._verdict import Runway, measure_runway
+from .._serialize import usage_history_to_dict
+from .._verdict import Runway, measure_runway, runway_window
 from ._args import UsageCommand
 from ._chart import bar_chart
 from ._exit_codes import ExitCode
-from ._fetch import AccountResult, ReadHooks, UsageResult, read_all, read_usage_all
-from ._render import error_summary, to_json
+from ._fetch import AccountReads, ReadHooks, ReadPlan, UsageRange, read_accounts
+from ._render import failed_to_dict, failure_summary, to_json
 
 __all__ = ["run_usage"]
 
@@ -29,58 +29,39 @@ __all__ = ["run_usage"]
 def run_usage(command: UsageCommand, hooks: ReadHooks | None = None, now: datetime | None = None) -> ExitCode:
     """Print each account's usage; 0 when every account was read, 3 when any could not be."""
     moment = now or datetime.now(UTC)
-    today = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    usages = read_usage_all(command.read, command.window, today - timedelta(days=command.days), moment, hooks)
-    balances: list[AccountResult | None] = [None] * len(usages)
-    if command.floor_usd is not None:
-        balances = list(read_all(command.read, hooks))
-    reports = [
-        _report(account_id, usage, balance, command, moment)
-        for account_id, usage, balance in zip(command.read.account_ids, usages, balances, strict=True)
-    ]
+    span = UsageRange(command.window, *runway_window(moment, command.days))
+    accounts = read_accounts(command.read, ReadPlan(balance=command.floor_usd is not None, usage=span), hooks)
+    reports = [_report(reads, command, span, moment) for reads in accounts]
     if command.read.as_json:
         print(to_json([report for report, _ in reports]))
     else:
         print("\n\n".join(text for _, text in reports))
-    failed = sum(1 for report, _ in reports if "error" in report)
+    failed = sum(1 for reads in accounts if reads.failures)
     if failed:
         print(f"cf-billing: {failed} of {len(reports)} accounts could not be read.", file=sys.stderr)
     return ExitCode.UNREADABLE if failed else ExitCode.OK
 
 
-def _report(
-    account_id: str,
-    usage: UsageResult,
-    balance: AccountResult | None,
-    command: UsageCommand,
-    now: datetime,
-) -> tuple[dict[str, Any], str]:
+def _report(reads: AccountReads, command: UsageCommand, span: UsageRange, now: datetime) -> tuple[dict[str, Any], str]:
     """One account's JSON object and text block."""
-    if isinstance(balance, CloudflareBillingError):
-        return _failed(account_id, balance)
-    if not isinstance(usage, UsageHistory):
-        return _failed(account_id, usage)
+    history, balance = reads.usage, reads.balance
+    if reads.failures or not isinstance(history, UsageHistory):
+        return failed_to_dict(reads), f"{reads.account_id}  {failure_summary(reads)}"
+    usage = UsageHistory(
+        history.account_id, tuple(b for b in history.buckets if span.start <= b.start and b.end <= span.end)
+    )
     floor = command.floor_usd if isinstance(balance, CreditBalance) else None
     runway = measure_runway(
         balance.balance_usd if isinstance(balance, CreditBalance) else Decimal(0), floor or Decimal(0), usage, now,
         command.days,
     )  # fmt: skip
     data = {
-        **usage_history_to_dict(usage),
+        **usage_history_to_dict(usage, exact=True),
         "window": command.window,
-        "spend_usd_per_day": json_number(runway.spend_usd_per_day),
-        **({} if floor is None else _runway_fields(runway, floor)),
+        "spend_usd_per_day": runway.spend_usd_per_day,
+        **({} if floor is None else {"floor_usd": floor, "days_until_floor": runway.days_until_floor}),
     }
-    return data, _text(account_id, usage, command, runway, floor)
-
-
-def _failed(account_id: str, error: CloudflareBillingError) -> tuple[dict[str, Any], str]:
-    return {"account_id": account_id, "error": error_to_dict(error)}, f"{account_id}  {error_summary(error)}"
-
-
-def _runway_fields(runway: Runway, floor: Decimal) -> dict[str, Any]:
-    days = runway.days_until_floor
-    return {"floor_usd": json_number(floor), "days_until_floor": None if days is None else json_number(days)}
+    return data, _text(reads.account_id, usage, command, runway, floor)
 
 
 def _text(account_id: str, usage: UsageHistory, command: UsageCommand, runway: Runway, floor: Decimal | None) -> str:
@@ -89,9 +70,10 @@ def _text(account_id: str, usage: UsageHistory, command: UsageCommand, runway: R
     lines = [f"{account_id}  AI Gateway usage per {command.window}, US dollars"]
     lines += bar_chart(usage.buckets, command.window, width, unicode=unicode)
     mean = format_usd(runway.spend_usd_per_day.quantize(Decimal("0.01")))
-    lines.append(f"total {format_usd(usage.total_usd)}; mean {mean} a day over the last {command.days} complete days")
+    days = f"{command.days} complete day{'' if command.days == 1 else 's'}"
+    lines.append(f"total {format_usd(usage.total_usd)}; mean {mean} a day over the last {days}")
     if floor is not None:
-        days = runway.days_until_floor
-        until = "no spend measured, so no date" if days is None else f"{days:.1f} days at that pace"
-        lines.append(f"floor {format_usd(floor)}: {until}")
+        until = runway.days_until_floor
+        pace = "no spend measured, so no date" if until is None else f"{until:.1f} days at that pace"
+        lines.append(f"floor {format_usd(floor)}: {pace}")
     return "\n".join(lines)
