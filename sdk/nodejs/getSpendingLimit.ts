@@ -28,11 +28,11 @@ export interface GetSpendingLimitResult {
      */
     readonly accountId: string;
     /**
-     * US cents
+     * The cap in US cents, as Cloudflare returned it.
      */
     readonly amount?: number;
     /**
-     * US dollars
+     * The cap in US dollars.
      */
     readonly amountUsd?: number;
     /**

@@ -30,9 +30,9 @@ type GetSpendingLimitArgs struct {
 type GetSpendingLimitResult struct {
 	// The account read.
 	AccountId string `pulumi:"accountId"`
-	// US cents
+	// The cap in US cents, as Cloudflare returned it.
 	Amount *float64 `pulumi:"amount"`
-	// US dollars
+	// The cap in US dollars.
 	AmountUsd *float64 `pulumi:"amountUsd"`
 	// daily, weekly or monthly
 	Duration *string `pulumi:"duration"`
@@ -75,12 +75,12 @@ func (o GetSpendingLimitResultOutput) AccountId() pulumi.StringOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) string { return v.AccountId }).(pulumi.StringOutput)
 }
 
-// US cents
+// The cap in US cents, as Cloudflare returned it.
 func (o GetSpendingLimitResultOutput) Amount() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) *float64 { return v.Amount }).(pulumi.Float64PtrOutput)
 }
 
-// US dollars
+// The cap in US dollars.
 func (o GetSpendingLimitResultOutput) AmountUsd() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) *float64 { return v.AmountUsd }).(pulumi.Float64PtrOutput)
 }

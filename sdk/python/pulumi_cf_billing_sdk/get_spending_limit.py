@@ -55,7 +55,7 @@ class GetSpendingLimitResult:
     @pulumi.getter
     def amount(self) -> Optional[_builtins.float]:
         """
-        US cents
+        The cap in US cents, as Cloudflare returned it.
         """
         return pulumi.get(self, "amount")
 
@@ -63,7 +63,7 @@ class GetSpendingLimitResult:
     @pulumi.getter(name="amountUsd")
     def amount_usd(self) -> Optional[_builtins.float]:
         """
-        US dollars
+        The cap in US dollars.
         """
         return pulumi.get(self, "amount_usd")
 
