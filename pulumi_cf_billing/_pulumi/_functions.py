@@ -29,7 +29,7 @@ __all__ = ["AwaitableResult", "from_data", "read_later", "read_now", "result_typ
 
 C = TypeVar("C", bound=type)
 R = TypeVar("R")
-_FIELDS = "_cf_billing_fields"  # a result class's fields: name -> (required, nested result type or None)
+_NESTED = "_cf_billing_nested"  # a result class's fields: name -> the result class its value holds, or None
 
 
 @dataclass_transform(kw_only_default=True, frozen_default=True)
@@ -37,26 +37,26 @@ def result_type(cls: C) -> C:
     """Make ``cls`` (a ``dict`` subclass whose annotations are its fields) a ``@pulumi.output_type`` result.
 
     Each field becomes a read-only property, documented by the string in its ``Annotated`` type; the
-    class takes its fields as keyword arguments (those with a default may be left out) and holds them
-    under their snake_case names, in the order declared.
+    class takes its fields as keyword arguments (those defaulting to ``None`` may be left out) and
+    holds them under their snake_case names, in the order declared.
     """
     hints = typing.get_type_hints(cls, include_extras=True)
-    fields = {name: (name not in cls.__dict__, _nested(hint)) for name, hint in hints.items()}
+    required = [name for name in hints if name not in cls.__dict__]
 
     def __init__(self: dict[str, Any], **values: Any) -> None:
-        unexpected = sorted(set(values) - set(fields))
-        missing = [name for name, (required, _) in fields.items() if required and name not in values]
+        unexpected = sorted(set(values) - set(hints))
+        missing = [name for name in required if name not in values]
         if unexpected or missing:
             problem = f"unexpected {unexpected[0]!r}" if unexpected else f"missing {missing[0]!r}"
             raise TypeError(f"{cls.__name__}() got {problem} among its keyword arguments")
-        for name in fields:
+        for name in hints:
             pulumi.set(self, name, values.get(name))
 
-    for name in fields:
+    for name in hints:
         if name in cls.__dict__:
-            delattr(cls, name)  # a default; the property replaces it
+            delattr(cls, name)  # its default, None; the property replaces it
     setattr(cls, "__init__", __init__)  # noqa: B010  # assigning it would be a mypy error: mypy reads the transform
-    setattr(cls, _FIELDS, fields)
+    setattr(cls, _NESTED, {name: _nested(hint) for name, hint in hints.items()})
     pulumi.output_type(cls)
     for name, hint in hints.items():
         getter = cast(property, cls.__dict__[name]).fget
@@ -66,16 +66,15 @@ def result_type(cls: C) -> C:
 
 def _nested(hint: Any) -> type | None:
     """The result class a field's value holds (itself, in a list or optional), or ``None`` for plain data."""
-    if isinstance(hint, type) and hasattr(hint, _FIELDS):
+    if isinstance(hint, type) and hasattr(hint, _NESTED):
         return hint
     return next((found for arg in typing.get_args(hint) if (found := _nested(arg)) is not None), None)
 
 
 def from_data(result: type[R], data: Mapping[str, Any]) -> R:
     """An endpoint's JSON form (its ``to_dict``) as the result class ``result``, nested mappings as theirs."""
-    fields: dict[str, tuple[bool, type | None]] = getattr(result, _FIELDS)
-    values = {name: _converted(fields[name][1], value) for name, value in data.items()}
-    return result(**values)
+    nested: dict[str, type | None] = getattr(result, _NESTED)
+    return result(**{name: _converted(nested.get(name), value) for name, value in data.items()})
 
 
 def _converted(nested: type | None, value: Any) -> Any:
