@@ -21,6 +21,7 @@ from .._version import __version__
 from ._accounts import resolve_account_ids
 from ._fake_api_args import FakeApiCommand, add_fake_api, fake_api_command
 from ._metrics import MetricsCommand, add_metrics_parser, metrics_command
+from ._report_args import ReportOptions, add_report_flags, report_options
 from ._rules import add_rule_flags, parse_rules
 from ._types import positive_seconds
 
@@ -80,10 +81,14 @@ class BalanceCommand:
 
 @dataclass(frozen=True)
 class CheckCommand:
-    """``cf-billing check``: every account judged by the guard's ``rules`` (floor in exact US dollars, ...)."""
+    """``cf-billing check``: every account judged by the guard's ``rules`` (floor in exact US dollars, ...).
+
+    ``report`` says which reports for CI to write besides the lines.
+    """
 
     read: ReadOptions
     rules: Rules
+    report: ReportOptions
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     description = "Check each account against a floor and the rules asked for, as the CreditBalanceGuard does."
     check = _add_read_command(commands.add_parser, "check", summary, description)
     add_rule_flags(check, "the guard's rules (each one a CreditBalanceGuard input)")
+    add_report_flags(check)
     summary, description = "chart usage cost per day or hour", "Chart each account's AI Gateway usage cost."
     usage = _add_read_command(commands.add_parser, "usage", summary, description)
     usage.add_argument(
@@ -197,6 +203,7 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
     if namespace.command == "policy-pack":
         return PolicyPackCommand(namespace.action, namespace.directory)
     rules = parse_rules(namespace) if namespace.command == "check" else None
+    report = report_options(namespace, environ) if namespace.command == "check" else None
     usage = _usage_command(namespace) if namespace.command == "usage" else None
     concurrency = parse_whole_number(namespace.concurrency, what="--concurrency", minimum=1, maximum=MAX_CONCURRENCY)
     read = ReadOptions(
@@ -205,8 +212,8 @@ def to_command(namespace: argparse.Namespace, environ: Mapping[str, str]) -> Com
         timeout_s=namespace.timeout,
         concurrency=concurrency,
     )
-    if rules is not None:
-        return CheckCommand(read, rules)
+    if rules is not None and report is not None:
+        return CheckCommand(read, rules, report)
     if usage is not None:
         return UsageCommand(read, *usage)
     if namespace.command == "metrics":

@@ -9,7 +9,7 @@ command's one client with the balance, under one deadline per account.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,7 +25,7 @@ from ._exit_codes import ExitCode
 from ._fetch import AccountReads, ReadHooks, ReadPlan, UsageRange, read_accounts
 from ._render import TOP_UP_URL, failed_to_dict, failure_summary, to_json
 
-__all__ = ["Judged", "check_exit_code", "run_check"]
+__all__ = ["Judged", "check_exit_code", "run_check", "verdict_word"]
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,13 @@ class Judged:
         return None if self.reading is None else self.reading.balance.is_below(floor_usd)
 
 
-def run_check(command: CheckCommand, hooks: ReadHooks | None = None, now: datetime | None = None) -> ExitCode:
-    """Judge every account by ``command.rules``; see :func:`check_exit_code` for the exit code."""
+def run_check(
+    command: CheckCommand,
+    hooks: ReadHooks | None = None,
+    now: datetime | None = None,
+    report: Callable[[Sequence[Judged]], None] | None = None,
+) -> ExitCode:
+    """Judge every account by ``command.rules``, then ``report`` the verdicts; see :func:`check_exit_code`."""
     moment = now or datetime.now(UTC)
     rules = command.rules
     accounts = [judge(reads, rules, moment) for reads in read_accounts(command.read, plan(rules, moment), hooks)]
@@ -54,6 +59,8 @@ def run_check(command: CheckCommand, hooks: ReadHooks | None = None, now: dateti
         print(to_json([check_to_dict(account, rules) for account in accounts]))
     else:
         print("\n".join(check_line(account, rules) for account in accounts))
+    if report is not None:
+        report(accounts)
     _summarise(accounts, rules)
     return check_exit_code(accounts)
 
@@ -85,18 +92,29 @@ def check_exit_code(accounts: Sequence[Judged]) -> ExitCode:
     return ExitCode.BELOW if any(account.problems for account in accounts) else ExitCode.OK
 
 
+def verdict_word(account: Judged, floor_usd: Decimal) -> str:
+    """``ERROR`` (unreadable), ``ok``, ``BELOW`` (under ``floor_usd``) or ``BREACH`` (meets it, breaks another rule)."""
+    if account.reading is None:
+        return "ERROR"
+    if not account.problems:
+        return "ok"
+    return "BELOW" if account.below(floor_usd) else "BREACH"
+
+
 def check_line(account: Judged, rules: Rules) -> str:
     """``ok``/``BELOW``/``BREACH``/``ERROR``, the account, then: balance and floor, the guard's problems, or why not."""
     reads, reading = account.reads, account.reading
+    word = verdict_word(account, rules.floor_usd)
+    head = f"{word:<7}{reads.account_id}  "
     if reading is None:
-        return f"{'ERROR':<7}{reads.account_id}  {failure_summary(reads)}"
+        return head + failure_summary(reads)
     balance, floor = format_usd(reading.balance.balance_usd), format_usd(rules.floor_usd)
-    if not account.problems:
-        return f"{'ok':<7}{reads.account_id}  {balance} ≥ floor {floor}"
-    if account.below(rules.floor_usd):  # the first problem is the floor's, said here in short
+    if word == "ok":
+        return f"{head}{balance} ≥ floor {floor}"
+    if word == "BELOW":  # the first problem is the floor's, said here in short
         others = "".join(f"; {problem}" for problem in account.problems[1:])
-        return f"{'BELOW':<7}{reads.account_id}  {balance} < floor {floor}{others} — top up at {TOP_UP_URL}"
-    return f"{'BREACH':<7}{reads.account_id}  {'; '.join(account.problems)} (balance {balance} ≥ floor {floor})"
+        return f"{head}{balance} < floor {floor}{others} — top up at {TOP_UP_URL}"
+    return f"{head}{'; '.join(account.problems)} (balance {balance} ≥ floor {floor})"
 
 
 def check_to_dict(account: Judged, rules: Rules) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 from .._exceptions import CloudflareBillingError, ConfigurationError
 from ._args import BalanceCommand, CheckCommand, Command, PolicyPackCommand, UsageCommand, parse_command
-from ._check import run_check
 from ._commands import run_balance
 from ._exit_codes import ExitCode
 from ._fetch import ReadHooks
 from ._metrics import MetricsCommand, run_metrics
+from ._reports import run_reported_check
 from ._usage import run_usage
 
 __all__ = ["main"]
@@ -49,7 +49,7 @@ def _run(command: Command, hooks: ReadHooks | None) -> ExitCode:
     if isinstance(command, BalanceCommand):
         return run_balance(command, hooks)
     if isinstance(command, CheckCommand):
-        return run_check(command, hooks)
+        return run_reported_check(command, hooks)
     if isinstance(command, UsageCommand):
         return run_usage(command, hooks)
     if isinstance(command, MetricsCommand):
