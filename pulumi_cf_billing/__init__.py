@@ -28,30 +28,13 @@ from ._exceptions import (
 )
 from ._models import CreditBalance, PaymentMethod, SpendingLimit, TopupConfig, UsageBucket, UsageHistory
 from ._money import cents_to_usd, format_usd
+from ._pulumi import _generated
 from ._retry import RetryPolicy, Timeout
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._pulumi._assertions import require_credit_balance
-    from ._pulumi._billing_functions import (
-        AwaitableGetSpendingLimitResult,
-        AwaitableGetUsageHistoryResult,
-        GetSpendingLimitResult,
-        GetUsageHistoryBucketResult,
-        GetUsageHistoryResult,
-        get_spending_limit,
-        get_spending_limit_output,
-        get_usage_history,
-        get_usage_history_output,
-    )
-    from ._pulumi._functions import (
-        AwaitableGetCreditBalanceResult,
-        GetCreditBalancePaymentMethodResult,
-        GetCreditBalanceResult,
-        GetCreditBalanceTopupConfigResult,
-        get_credit_balance,
-        get_credit_balance_output,
-    )
+    from ._pulumi._generated import *  # noqa: F403  # the Pulumi functions and their results (generated)
     from ._pulumi._guard import CreditBalanceGuard
 
 __all__ = [
@@ -60,9 +43,6 @@ __all__ = [
     "AsyncBillingClient",
     "AsyncCreditBalanceClient",
     "AuthenticationError",
-    "AwaitableGetCreditBalanceResult",
-    "AwaitableGetSpendingLimitResult",
-    "AwaitableGetUsageHistoryResult",
     "BillingClient",
     "ClientClosedError",
     "CloudflareBillingError",
@@ -72,12 +52,6 @@ __all__ = [
     "CreditBalanceClient",
     "CreditBalanceGuard",
     "DeadlineExceededError",
-    "GetCreditBalancePaymentMethodResult",
-    "GetCreditBalanceResult",
-    "GetCreditBalanceTopupConfigResult",
-    "GetSpendingLimitResult",
-    "GetUsageHistoryBucketResult",
-    "GetUsageHistoryResult",
     "InvalidAccountIdError",
     "MalformedResponseError",
     "MissingCredentialsError",
@@ -96,41 +70,18 @@ __all__ = [
     "__version__",
     "cents_to_usd",
     "format_usd",
-    "get_credit_balance",
-    "get_credit_balance_output",
-    "get_spending_limit",
-    "get_spending_limit_output",
-    "get_usage_history",
-    "get_usage_history_output",
     "require_credit_balance",
 ]
 
 
+__all__ += _generated.__all__  # the Python Pulumi functions and their results, generated from the endpoint table
+
 # The Pulumi surface (the _pulumi subpackage) loads on first use: the client and the CLI never pay
 # for it, and the guard's pulumi.dynamic brings in dill. Programs see no difference.
 _PULUMI_SURFACE = {
-    "AwaitableGetCreditBalanceResult": "_pulumi._functions",
     "CreditBalanceGuard": "_pulumi._guard",
-    "GetCreditBalancePaymentMethodResult": "_pulumi._functions",
-    "GetCreditBalanceResult": "_pulumi._functions",
-    "GetCreditBalanceTopupConfigResult": "_pulumi._functions",
-    "get_credit_balance": "_pulumi._functions",
-    "get_credit_balance_output": "_pulumi._functions",
     "require_credit_balance": "_pulumi._assertions",
-    **dict.fromkeys(
-        (
-            "AwaitableGetSpendingLimitResult",
-            "AwaitableGetUsageHistoryResult",
-            "GetSpendingLimitResult",
-            "GetUsageHistoryBucketResult",
-            "GetUsageHistoryResult",
-            "get_spending_limit",
-            "get_spending_limit_output",
-            "get_usage_history",
-            "get_usage_history_output",
-        ),
-        "_pulumi._billing_functions",
-    ),
+    **{name: f"_pulumi._generated.{module}" for name, module in _generated.MODULES.items()},
 }
 
 

@@ -1,7 +1,8 @@
 """The clients: :class:`BillingClient` (sync) and :class:`AsyncBillingClient`, reading every billing endpoint.
 
-Both are thin drivers of one code path (:func:`._flow.read_balance`); they differ only in the
-connection pool and the sleep they use. Each client owns its state: its connection pool, its
+Both are thin drivers of one code path (:func:`._flow.read_endpoint`), and read every endpoint of the
+table (:mod:`._endpoints`) through one method, ``read``; they differ only in the connection pool and
+the sleep they use. Each client owns its state: its connection pool, its
 rate-limit pacer and, with ``cache_ttl_s`` > 0, its single-flight cache. Two clients never share
 a reading.
 """
@@ -23,12 +24,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from ._cache import SingleFlightCache
 from ._config import environment_layer, resolve_account_id, resolve_settings, validate_account_id
 from ._credentials import Credentials
+from ._endpoints import BALANCE_ENDPOINT, SPENDING_LIMIT_ENDPOINT, USAGE_ENDPOINT, Endpoint
 from ._exceptions import ClientClosedError, CloudflareBillingError, ConfigurationError
 from ._flow import Flow, drive, drive_async, read_endpoint
 from ._models import CreditBalance, SpendingLimit, UsageHistory
 from ._pacing import RequestPacer
 from ._protocol import build_request
-from ._results import BALANCE_CALL, SPENDING_LIMIT_CALL, Call, usage_call
+from ._results import Call
 from ._retry import RetryPolicy, Timeout
 
 __all__ = ["AsyncBillingClient", "AsyncCreditBalanceClient", "BillingClient", "CreditBalanceClient"]
@@ -148,9 +150,23 @@ class BillingClient(_BaseClient["httpcore.ConnectionPool"]):
 
         return open_pool(self.base_url, self._environ)
 
+    def read(self, endpoint: Endpoint[T], account_id: str | None = None, **arguments: Any) -> T:
+        """Read ``endpoint`` of ``account_id`` (default: the client's account), with the ``arguments`` its query takes.
+
+        The one read under :meth:`get`, :meth:`get_usage_history` and :meth:`get_spending_limit`: same
+        deadline, retries, pacing, cache and errors (:class:`APIError` subclasses).
+        """
+        from ._transport import performer  # noqa: PLC0415  # see the note at P
+
+        call = endpoint.call(**arguments)
+        account, key, flow = self._prepare(account_id, call)
+        sleep = self._sleep or time.sleep
+        cache: SingleFlightCache[T] = self._cache  # type: ignore[assignment]  # one cache, keyed by call too
+        return cache.get(key, self.cache_ttl_s, lambda: drive(flow, performer(self._connections(), account, sleep)))
+
     def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
-        return self._read(account_id, BALANCE_CALL)
+        return self.read(BALANCE_ENDPOINT, account_id)
 
     def get_usage_history(
         self,
@@ -164,19 +180,11 @@ class BillingClient(_BaseClient["httpcore.ConnectionPool"]):
 
         Each bucket's ``spend_usd`` is in US dollars. Same deadline, retries, pacing and errors as :meth:`get`.
         """
-        return self._read(account_id, usage_call(window, start, end))
+        return self.read(USAGE_ENDPOINT, account_id, window=window, start=start, end=end)
 
     def get_spending_limit(self, account_id: str | None = None) -> SpendingLimit:
         """The spending limit: ``enabled``, ``amount`` (US cents), ``amount_usd``, ``duration``, ``strategy``."""
-        return self._read(account_id, SPENDING_LIMIT_CALL)
-
-    def _read(self, account_id: str | None, call: Call[T]) -> T:
-        from ._transport import performer  # noqa: PLC0415  # see the note at P
-
-        account, key, flow = self._prepare(account_id, call)
-        sleep = self._sleep or time.sleep
-        cache: SingleFlightCache[T] = self._cache  # type: ignore[assignment]  # one cache, keyed by call too
-        return cache.get(key, self.cache_ttl_s, lambda: drive(flow, performer(self._connections(), account, sleep)))
+        return self.read(SPENDING_LIMIT_ENDPOINT, account_id)
 
     def close(self) -> None:
         """Close the connection pool. The client cannot read afterwards (:class:`ClientClosedError`)."""
@@ -201,9 +209,13 @@ class AsyncBillingClient(_BaseClient["httpcore.AsyncConnectionPool"]):
 
         return open_async_pool(self.base_url, self._environ, connections=100)
 
+    async def read(self, endpoint: Endpoint[T], account_id: str | None = None, **arguments: Any) -> T:
+        """Like :meth:`BillingClient.read`."""
+        return await self._read(None, account_id, endpoint.call(**arguments))
+
     async def get(self, account_id: str | None = None) -> CreditBalance:
         """The credit balance of ``account_id`` (default: the client's account). Raises :class:`APIError` subclasses."""
-        return await self._read(None, account_id, BALANCE_CALL)
+        return await self.read(BALANCE_ENDPOINT, account_id)
 
     async def get_usage_history(
         self,
@@ -214,11 +226,11 @@ class AsyncBillingClient(_BaseClient["httpcore.AsyncConnectionPool"]):
         end: datetime | None = None,
     ) -> UsageHistory:
         """Like :meth:`BillingClient.get_usage_history`."""
-        return await self._read(None, account_id, usage_call(window, start, end))
+        return await self.read(USAGE_ENDPOINT, account_id, window=window, start=start, end=end)
 
     async def get_spending_limit(self, account_id: str | None = None) -> SpendingLimit:
         """Like :meth:`BillingClient.get_spending_limit`."""
-        return await self._read(None, account_id, SPENDING_LIMIT_CALL)
+        return await self.read(SPENDING_LIMIT_ENDPOINT, account_id)
 
     async def get_many(
         self,
@@ -239,11 +251,12 @@ class AsyncBillingClient(_BaseClient["httpcore.AsyncConnectionPool"]):
         ids = list(account_ids)
         results: list[CreditBalance | CloudflareBillingError | None] = [None] * len(ids)
         work = iter(enumerate(ids))  # shared by the workers; next() never awaits, so no lock is needed
+        call = BALANCE_ENDPOINT.call()
 
         async def worker(pool: httpcore.AsyncConnectionPool) -> None:
             for index, account_id in work:
                 try:
-                    balance: CreditBalance = await self._read(pool, account_id, BALANCE_CALL)
+                    balance: CreditBalance = await self._read(pool, account_id, call)
                     results[index] = balance
                 except CloudflareBillingError as error:
                     results[index] = error

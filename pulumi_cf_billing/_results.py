@@ -20,13 +20,13 @@ from ._models import CreditBalance, PaymentMethod, SpendingLimit, TopupConfig, U
 from ._money import MAX_USD, bounded_amount
 
 __all__ = [
-    "BALANCE_CALL",
     "CREDIT_BALANCE",
     "MAX_CENTS",
     "SPENDING_LIMIT",
-    "SPENDING_LIMIT_CALL",
     "USAGE_HISTORY",
+    "WINDOWS",
     "Call",
+    "Query",
     "ResultProblem",
     "ResultReader",
     "credit_balance_to_wire",
@@ -35,13 +35,15 @@ __all__ = [
     "read_spending_limit",
     "read_usage_history",
     "spending_limit_to_wire",
-    "usage_call",
     "usage_history_to_wire",
+    "usage_query",
 ]
 
 T = TypeVar("T")
 ResultReader = Callable[[dict[str, Any], str], T]
 """``(result, account_id) -> model``; raises :class:`ResultProblem` for a result it cannot accept."""
+Query = tuple[tuple[str, str], ...]
+"""A request's query string as sorted ``(name, value)`` pairs."""
 
 CREDIT_BALANCE = "credit-balance"
 USAGE_HISTORY = "usage-history"
@@ -182,22 +184,22 @@ def read_spending_limit(result: dict[str, Any], account_id: str) -> SpendingLimi
 
 @dataclass(frozen=True, slots=True)
 class Call(Generic[T]):
-    """One read to make: the endpoint, its query (sorted pairs) and the reader of its result."""
+    """One read to make: the endpoint, its query and the reader of its result."""
 
     endpoint: str
-    query: tuple[tuple[str, str], ...]
+    query: Query
     read: ResultReader[T]
 
 
-BALANCE_CALL: Call[CreditBalance] = Call(CREDIT_BALANCE, (), read_credit_balance)
-SPENDING_LIMIT_CALL: Call[SpendingLimit] = Call(SPENDING_LIMIT, (), read_spending_limit)
 WINDOWS = ("day", "hour")
 
 
-def usage_call(window: str = "day", start: datetime | None = None, end: datetime | None = None) -> Call[UsageHistory]:
-    """The usage-history read: ``window`` ``day`` or ``hour``; ``start``/``end`` timezone-aware, optional.
+def usage_query(window: str = "day", start: datetime | None = None, end: datetime | None = None) -> Query:
+    """``window`` is ``day`` (default) or ``hour``; ``start`` and ``end`` are timezone-aware datetimes
+    (default: Cloudflare's range, ending now).
 
-    Raises :class:`ConfigurationError` for another window, a naive datetime or ``start`` after ``end``.
+    The usage-history query, times in epoch milliseconds. Raises :class:`ConfigurationError` for another
+    window, a naive datetime or ``start`` after ``end``.
     """
     if window not in WINDOWS:
         raise ConfigurationError(f"window must be 'day' or 'hour'; got {window!r}.")
@@ -209,7 +211,7 @@ def usage_call(window: str = "day", start: datetime | None = None, end: datetime
     query = {"value_grouping_window": window}
     query |= {"start_time": str(epoch_ms(start))} if start is not None else {}
     query |= {"end_time": str(epoch_ms(end))} if end is not None else {}
-    return Call(USAGE_HISTORY, tuple(sorted(query.items())), read_usage_history)
+    return tuple(sorted(query.items()))
 
 
 def usage_history_to_wire(usage: UsageHistory) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from pulumi_cf_billing import MalformedResponseError, ServerError
 from pulumi_cf_billing._money import cents_to_usd, format_usd
 from pulumi_cf_billing._pacing import RequestPacer
 from pulumi_cf_billing._protocol import parse_response, retry_after_seconds
-from pulumi_cf_billing._pulumi._functions import _result
+from pulumi_cf_billing._pulumi._functions import from_data
+from pulumi_cf_billing._pulumi._generated.get_credit_balance import AwaitableGetCreditBalanceResult
 from pulumi_cf_billing._serialize import credit_balance_to_dict
 
 from .conftest import ACCOUNT
@@ -144,7 +145,9 @@ def test_public_api_is_pinned() -> None:
 
 def test_function_results_copy_and_pickle() -> None:
     body = json.dumps({"success": True, "result": {"balance": 4999.5, "topup_config": {"amount": 2000}}}).encode()
-    result = _result(credit_balance_to_dict(parse_response(200, httpx.Headers(), body, ACCOUNT)))
+    result = from_data(
+        AwaitableGetCreditBalanceResult, credit_balance_to_dict(parse_response(200, httpx.Headers(), body, ACCOUNT))
+    )
     for copied in (copy.deepcopy(result), pickle.loads(pickle.dumps(result))):  # noqa: S301  # our own bytes
         assert copied == result
         assert copied.topup_config.amount_usd == 20

@@ -5,6 +5,7 @@ A signature change that breaks user code breaks ``mypy`` here first.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pulumi
@@ -16,10 +17,14 @@ from pulumi_cf_billing import (
     CreditBalanceClient,
     CreditBalanceGuard,
     GetCreditBalanceResult,
+    GetSpendingLimitResult,
     RateLimitedError,
     Timeout,
     get_credit_balance,
     get_credit_balance_output,
+    get_spending_limit,
+    get_spending_limit_output,
+    get_usage_history,
     require_credit_balance,
 )
 
@@ -57,3 +62,13 @@ def program() -> None:
     status: pulumi.Output[str] = guard.status
     pulumi.export("status", status)
     require_credit_balance(floor_usd="50", require_auto_topup=True)
+
+
+def billing_program() -> list[float]:
+    usage = get_usage_history(window="hour", start=datetime(2026, 11, 1, tzinfo=UTC), api_token="t")
+    total: float = usage.total_usd
+    limit: pulumi.Output[GetSpendingLimitResult] = get_spending_limit_output(opts=pulumi.InvokeOutputOptions())
+    pulumi.export("limit", limit)
+    cap: float | None = get_spending_limit().amount_usd
+    get_spending_limit(window="day")  # type: ignore[call-arg]  # strict mypy fails here if this were accepted
+    return [total, *(bucket.spend_usd for bucket in usage.buckets), cap or 0.0]

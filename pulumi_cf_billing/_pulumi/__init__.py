@@ -1,6 +1,8 @@
 """The Pulumi surface: everything that needs the ``pulumi`` SDK, loaded only when a program uses it.
 
-- ``_functions``: ``get_credit_balance`` / ``get_credit_balance_output``, shaped like a provider SDK's functions;
+- ``_generated``: ``get_credit_balance`` / ``get_credit_balance_output`` and the other endpoints' functions,
+  shaped like a provider SDK's and generated from the endpoint table and the schema (``tools/gen_functions.py``);
+- ``_functions``: their one implementation, and their results' ``@pulumi.output_type`` classes (``result_type``);
 - ``_assertions``: ``require_credit_balance``, a check that keeps nothing in state;
 - ``_guard``: the ``CreditBalanceGuard`` resource a program declares;
 - ``_dynamic_provider``: the guard's dynamic provider, run by Pulumi's provider host (pickled by reference);

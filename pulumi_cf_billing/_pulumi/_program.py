@@ -1,9 +1,10 @@
-"""Reading a balance from inside a Pulumi program: the one path under the functions, the guard and the assertion.
+"""Reading from inside a Pulumi program: the one path under the functions, the guard and the assertion.
 
-Settings resolve as :mod:`._settings` says. Every read of one account with the same credentials in
-one program run shares one request: the run's cache lives as long as the run's root stack resource,
-so a program that exports the balance, declares a guard and asserts a floor asks Cloudflare once,
-and the next run (a new root, as in the Automation API's inline programs) asks again.
+Settings resolve as :mod:`._settings` says. Every read of one endpoint of one account, with the same
+arguments and credentials, in one program run shares one request: the run's cache lives as long as
+the run's root stack resource, so a program that exports the balance, declares a guard and asserts a
+floor asks Cloudflare once, and the next run (a new root, as in the Automation API's inline programs)
+asks again.
 """
 
 from __future__ import annotations
@@ -12,20 +13,22 @@ import math
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi.runtime
 
 from .._cache import PROGRAM_RUN_CACHES, SingleFlightCache
 from .._client import CreditBalanceClient
+from .._endpoints import BALANCE_ENDPOINT, SPENDING_LIMIT_ENDPOINT, USAGE_ENDPOINT, Endpoint
 from .._exceptions import CloudflareBillingError
-from .._models import CreditBalance, SpendingLimit, UsageHistory
-from .._results import credit_balance_to_wire, spending_limit_to_wire, usage_history_to_wire
+from .._models import CreditBalance
 from .._serialize import exact_json
 from .._verdict import runway_window
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config, settings_for
 
-__all__ = ["read_in_program", "reading_for_guard", "spending_limit_in_program", "usage_in_program"]
+__all__ = ["read_in_program", "read_in_run", "reading_for_guard"]
+
+M = TypeVar("M")
 
 
 def _run_cache() -> SingleFlightCache[object]:
@@ -57,6 +60,22 @@ def _program_client(
     )
 
 
+def read_in_run(
+    endpoint: Endpoint[M],
+    account_id: str | None = None,
+    *,
+    namespace: str = CREDENTIALS_NAMESPACE,
+    credentials: Mapping[str, str | None] | None = None,
+    arguments: Mapping[str, Any] | None = None,
+) -> M:
+    """Read ``endpoint`` of ``account_id`` with ``arguments``, once per run. Raises :class:`CloudflareBillingError`.
+
+    ``credentials`` holds the explicit ``api_token``, ``api_key``, ``email`` and ``base_url`` arguments.
+    """
+    with _program_client(account_id, namespace=namespace, **(credentials or {})) as client:
+        return client.read(endpoint, **(arguments or {}))
+
+
 def read_in_program(
     account_id: str | None = None,
     *,
@@ -68,36 +87,7 @@ def read_in_program(
 ) -> CreditBalance:
     """Read ``account_id``'s balance, once per run. Raises :class:`CloudflareBillingError` subclasses."""
     options = {"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url}
-    with _program_client(account_id, namespace=namespace, **options) as client:
-        return client.get()
-
-
-def usage_in_program(
-    account_id: str | None = None,
-    *,
-    window: str = "day",
-    start: datetime | None = None,
-    end: datetime | None = None,
-    namespace: str = CREDENTIALS_NAMESPACE,
-    credentials: Mapping[str, str | None] | None = None,
-) -> UsageHistory:
-    """Read ``account_id``'s usage history, once per run and range. Raises :class:`CloudflareBillingError`.
-
-    ``credentials`` holds the explicit ``api_token``, ``api_key``, ``email`` and ``base_url`` arguments.
-    """
-    with _program_client(account_id, namespace=namespace, **(credentials or {})) as client:
-        return client.get_usage_history(window=window, start=start, end=end)
-
-
-def spending_limit_in_program(
-    account_id: str | None = None,
-    *,
-    namespace: str = CREDENTIALS_NAMESPACE,
-    credentials: Mapping[str, str | None] | None = None,
-) -> SpendingLimit:
-    """Read ``account_id``'s spending limit, once per run. Raises :class:`CloudflareBillingError`."""
-    with _program_client(account_id, namespace=namespace, **(credentials or {})) as client:
-        return client.get_spending_limit()
+    return read_in_run(BALANCE_ENDPOINT, account_id, namespace=namespace, credentials=options)
 
 
 def reading_for_guard(
@@ -116,15 +106,17 @@ def reading_for_guard(
     unreadable account: the provider turns the error into one clean line, or a warning with
     ``on_error="warn"``.
     """
+    reads: dict[str, tuple[Endpoint[Any], dict[str, Any]]] = {"result": (BALANCE_ENDPOINT, {})}
+    if runway_window_days is not None:
+        start, end = runway_window(datetime.now(UTC), runway_window_days)
+        reads["usage"] = (USAGE_ENDPOINT, {"start": start, "end": end})
+    if spending_limit:
+        reads["spending_limit"] = (SPENDING_LIMIT_ENDPOINT, {})
+
+    def wire(endpoint: Endpoint[Any], arguments: dict[str, Any]) -> str:
+        return exact_json(endpoint.to_wire(read_in_run(endpoint, account_id, namespace=namespace, arguments=arguments)))
+
     try:
-        reading = {"result": exact_json(credit_balance_to_wire(read_in_program(account_id, namespace=namespace)))}
-        if runway_window_days is not None:
-            start, end = runway_window(datetime.now(UTC), runway_window_days)
-            usage = usage_in_program(account_id, start=start, end=end, namespace=namespace)
-            reading["usage"] = exact_json(usage_history_to_wire(usage))
-        if spending_limit:
-            limit = spending_limit_in_program(account_id, namespace=namespace)
-            reading["spending_limit"] = exact_json(spending_limit_to_wire(limit))
+        return {key: wire(*read) for key, read in reads.items()}
     except CloudflareBillingError as error:
         return {"error": error.message}
-    return reading

@@ -1,4 +1,8 @@
-"""The fake's accounts: one account's billing state, and how it goes on the wire (money in US cents)."""
+"""The fake's accounts: one account's billing state, and how it goes on the wire (money in US cents).
+
+What the fake answers on each endpoint is said by the endpoint table (``pulumi_cf_billing._endpoints``),
+in terms of the methods here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+
+from ._usage import spending_limit_result, usage_result
 
 __all__ = ["PAYMENT_METHOD_DEFAULT", "FakeAccount", "Money", "default_payment_method"]
 
@@ -58,7 +64,7 @@ class FakeAccount:
     spending_limit: dict[str, Any] | None = None
 
     def result(self) -> dict[str, Any]:
-        """The ``result`` object Cloudflare would send for this account."""
+        """The credit-balance ``result`` Cloudflare would send for this account."""
         result: dict[str, Any] = {
             "balance": _wire_number(self.balance_cents),
             "has_default_payment_method": self.has_default_payment_method,
@@ -74,6 +80,14 @@ class FakeAccount:
         if self.first_topup_success is not None:
             result["first_topup_success"] = self.first_topup_success
         return {**result, **self.extra_fields}
+
+    def usage_result(self, query: str, now_ms: int) -> dict[str, Any]:
+        """The usage-history ``result`` for the raw ``query`` at ``now_ms``; raises ``_usage.QueryProblem``."""
+        return usage_result(self, query, now_ms)
+
+    def spending_limit_result(self) -> dict[str, Any]:
+        """The spending-limit ``result``: ``enabled`` and the cap's ``config`` (amount in US cents)."""
+        return spending_limit_result(self)
 
 
 PAYMENT_METHOD_DEFAULT = DefaultPaymentMethod.PAYMENT_METHOD

@@ -1,8 +1,9 @@
 """A fake Cloudflare API: a real HTTP server on loopback serving the AI Gateway billing endpoints.
 
-It answers ``GET /client/v4/accounts/{id}/ai-gateway/billing/{credit-balance,usage-history,spending-limit}``
-as Cloudflare does, checking in its order: route and method, credentials, rate limit (when enforced),
-account, then any injected fault, else the account's data. Every response is Cloudflare's JSON
+It answers ``GET /client/v4/accounts/{id}/ai-gateway/billing/{endpoint}`` for every endpoint of the
+endpoint table (``credit-balance``, ``usage-history``, ``spending-limit``) as Cloudflare does,
+checking in its order: route and method, credentials, rate limit (when enforced), account, then any
+injected fault, else the account's data (the endpoint's ``fake`` answer). Every response is Cloudflare's JSON
 envelope (but the faults imitating its HTML edge pages) with a unique ``cf-ray`` header. Beside the
 API root, ``POST /_fake/accounts/{id}`` changes an account while the fake runs (see ``_control``).
 
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from .._endpoints import ENDPOINTS, Endpoint
 from .._pacing import CLOUDFLARE_LIMIT, CLOUDFLARE_WINDOW_S
 from .._text import shown
 from ._accounts import PAYMENT_METHOD_DEFAULT, DefaultPaymentMethod, FakeAccount, Money, default_payment_method
@@ -46,9 +48,9 @@ from ._faults import (
 )
 from ._rate_limit import SlidingWindow
 from ._server import AuthKind, FakeServer, IncomingRequest, ServerHooks
-from ._usage import QueryProblem, spending_limit_result, usage_result
+from ._usage import QueryProblem
 
-_ROUTE = re.compile(r"/client/v4/accounts/([^/]+)/ai-gateway/billing/(credit-balance|usage-history|spending-limit)")
+_ROUTE = re.compile(r"/client/v4/accounts/([^/]+)/ai-gateway/billing/([^/]+)")
 _ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -74,25 +76,24 @@ class _Injection:
     remaining: int | None  # None: until cleared
 
 
-def _route(path: str) -> tuple[str | None, str | None]:
-    match = _ROUTE.fullmatch(path.partition("?")[0])
-    return (match.group(1), match.group(2)) if match else (None, None)
-
-
 class FakeCloudflareAPI:
     """A fake of Cloudflare's AI Gateway billing endpoints, served over real sockets on loopback.
 
     It answers ``credit-balance``, ``usage-history`` (``value_grouping_window`` required, ``start_time``
-    and ``end_time`` in epoch milliseconds) and ``spending-limit`` for its accounts.
+    and ``end_time`` in epoch milliseconds) and ``spending-limit`` for its accounts, or the
+    ``endpoints`` given (endpoints of the table, ``pulumi_cf_billing._endpoints``, each answered by its ``fake``).
 
     Start it (``start()`` or ``with``), add accounts and credentials, point a client at
     :attr:`base_url`. It begins empty: no accounts, no credentials, so every request is refused
     until ``add_account`` and ``add_token`` / ``add_global_key`` have been called.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, endpoints: Iterable[Endpoint[Any]] = ENDPOINTS.values()
+    ) -> None:
         """Listen on ``host`` (an IPv4 address) and ``port`` once started; port 0 picks a free one."""
         self._address = (host, port)
+        self._endpoints = {endpoint.name: endpoint for endpoint in endpoints}
         self._lock = threading.RLock()
         self._request_seen = threading.Condition(self._lock)
         self._rays = itertools.count(secrets.randbits(64))
@@ -342,7 +343,7 @@ class FakeCloudflareAPI:
             return Reply(control_response(request, self.change_account))
         method, path, credentials = request.method, request.path, request.credentials
         with self._lock:
-            account_id, endpoint = _route(path)
+            account_id, endpoint = self._route(path)
             self._requests.append(RecordedRequest(method, path, account_id, credentials.kind, endpoint))
             self._request_seen.notify_all()
             if account_id is None or endpoint is None:
@@ -353,6 +354,10 @@ class FakeCloudflareAPI:
             if isinstance(grant, CannedResponse):
                 return Reply(grant)
             return self._serve_granted(account_id, endpoint, path.partition("?")[2], grant)
+
+    def _route(self, path: str) -> tuple[str | None, str | None]:
+        match = _ROUTE.fullmatch(path.partition("?")[0])
+        return (match.group(1), match.group(2)) if match and match.group(2) in self._endpoints else (None, None)
 
     def _serve_granted(self, account_id: str, endpoint: str, query: str, grant: Grant) -> Reply:
         # Cloudflare's limit is per user over all calls, so refused calls below still spend it.
@@ -374,15 +379,11 @@ class FakeCloudflareAPI:
         fault = self._next_fault(account_id)
         if fault is not None and fault.response is not None:
             return Reply(fault.response)
-        account = self._accounts[account_id]
-        if endpoint == "spending-limit":
-            return Reply(success(spending_limit_result(account)), fault)
-        if endpoint == "usage-history":
-            try:
-                return Reply(success(usage_result(account, query, int(time.time() * 1000))), fault)
-            except QueryProblem as problem:
-                return Reply(error_response(400, (10001, str(problem))))
-        return Reply(success(account.result()), fault)
+        answer = self._endpoints[endpoint].fake
+        try:
+            return Reply(success(answer(self._accounts[account_id], query, int(time.time() * 1000))), fault)
+        except QueryProblem as problem:
+            return Reply(error_response(400, (10001, str(problem))))
 
     def _next_fault(self, account_id: str) -> Fault | None:
         queue = self._faults.get(account_id)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from ._accounts import FakeAccount
+if TYPE_CHECKING:
+    from ._accounts import FakeAccount  # whose methods call these functions
 
 __all__ = ["MAX_BUCKETS", "QueryProblem", "spending_limit_result", "usage_result"]
 

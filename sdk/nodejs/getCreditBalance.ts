@@ -37,9 +37,21 @@ export interface GetCreditBalanceResult {
      * The credit balance in US dollars.
      */
     readonly balanceUsd: number;
+    /**
+     * Whether the account's first top-up succeeded, when Cloudflare says.
+     */
     readonly firstTopupSuccess?: boolean;
+    /**
+     * Whether the account has a default payment method.
+     */
     readonly hasDefaultPaymentMethod?: boolean;
+    /**
+     * The payment method on file, if any.
+     */
     readonly paymentMethod?: outputs.PaymentMethod;
+    /**
+     * Automatic top-up settings.
+     */
     readonly topupConfig: outputs.TopupConfig;
 }
 /**

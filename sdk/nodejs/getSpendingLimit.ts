@@ -28,17 +28,20 @@ export interface GetSpendingLimitResult {
      */
     readonly accountId: string;
     /**
-     * US cents
+     * The cap in US cents, as Cloudflare returned it.
      */
     readonly amount?: number;
     /**
-     * US dollars
+     * The cap in US dollars.
      */
     readonly amountUsd?: number;
     /**
      * daily, weekly or monthly
      */
     readonly duration?: string;
+    /**
+     * Whether an account-level spending limit is enabled.
+     */
     readonly enabled: boolean;
     /**
      * fixed or sliding

@@ -44,7 +44,13 @@ export interface GetUsageHistoryResult {
      * The account read.
      */
     readonly accountId: string;
+    /**
+     * The buckets in time order.
+     */
     readonly buckets: outputs.UsageBucket[];
+    /**
+     * The usage cost of every bucket, in US dollars.
+     */
     readonly totalUsd: number;
 }
 /**

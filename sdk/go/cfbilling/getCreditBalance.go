@@ -33,11 +33,15 @@ type GetCreditBalanceResult struct {
 	// The credit balance in US cents, as Cloudflare returned it.
 	Balance float64 `pulumi:"balance"`
 	// The credit balance in US dollars.
-	BalanceUsd              float64        `pulumi:"balanceUsd"`
-	FirstTopupSuccess       *bool          `pulumi:"firstTopupSuccess"`
-	HasDefaultPaymentMethod *bool          `pulumi:"hasDefaultPaymentMethod"`
-	PaymentMethod           *PaymentMethod `pulumi:"paymentMethod"`
-	TopupConfig             TopupConfig    `pulumi:"topupConfig"`
+	BalanceUsd float64 `pulumi:"balanceUsd"`
+	// Whether the account's first top-up succeeded, when Cloudflare says.
+	FirstTopupSuccess *bool `pulumi:"firstTopupSuccess"`
+	// Whether the account has a default payment method.
+	HasDefaultPaymentMethod *bool `pulumi:"hasDefaultPaymentMethod"`
+	// The payment method on file, if any.
+	PaymentMethod *PaymentMethod `pulumi:"paymentMethod"`
+	// Automatic top-up settings.
+	TopupConfig TopupConfig `pulumi:"topupConfig"`
 }
 
 func GetCreditBalanceOutput(ctx *pulumi.Context, args GetCreditBalanceOutputArgs, opts ...pulumi.InvokeOption) GetCreditBalanceResultOutput {
@@ -83,18 +87,22 @@ func (o GetCreditBalanceResultOutput) BalanceUsd() pulumi.Float64Output {
 	return o.ApplyT(func(v GetCreditBalanceResult) float64 { return v.BalanceUsd }).(pulumi.Float64Output)
 }
 
+// Whether the account's first top-up succeeded, when Cloudflare says.
 func (o GetCreditBalanceResultOutput) FirstTopupSuccess() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v GetCreditBalanceResult) *bool { return v.FirstTopupSuccess }).(pulumi.BoolPtrOutput)
 }
 
+// Whether the account has a default payment method.
 func (o GetCreditBalanceResultOutput) HasDefaultPaymentMethod() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v GetCreditBalanceResult) *bool { return v.HasDefaultPaymentMethod }).(pulumi.BoolPtrOutput)
 }
 
+// The payment method on file, if any.
 func (o GetCreditBalanceResultOutput) PaymentMethod() PaymentMethodPtrOutput {
 	return o.ApplyT(func(v GetCreditBalanceResult) *PaymentMethod { return v.PaymentMethod }).(PaymentMethodPtrOutput)
 }
 
+// Automatic top-up settings.
 func (o GetCreditBalanceResultOutput) TopupConfig() TopupConfigOutput {
 	return o.ApplyT(func(v GetCreditBalanceResult) TopupConfig { return v.TopupConfig }).(TopupConfigOutput)
 }

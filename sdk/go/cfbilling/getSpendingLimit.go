@@ -30,13 +30,14 @@ type GetSpendingLimitArgs struct {
 type GetSpendingLimitResult struct {
 	// The account read.
 	AccountId string `pulumi:"accountId"`
-	// US cents
+	// The cap in US cents, as Cloudflare returned it.
 	Amount *float64 `pulumi:"amount"`
-	// US dollars
+	// The cap in US dollars.
 	AmountUsd *float64 `pulumi:"amountUsd"`
 	// daily, weekly or monthly
 	Duration *string `pulumi:"duration"`
-	Enabled  bool    `pulumi:"enabled"`
+	// Whether an account-level spending limit is enabled.
+	Enabled bool `pulumi:"enabled"`
 	// fixed or sliding
 	Strategy *string `pulumi:"strategy"`
 }
@@ -74,12 +75,12 @@ func (o GetSpendingLimitResultOutput) AccountId() pulumi.StringOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) string { return v.AccountId }).(pulumi.StringOutput)
 }
 
-// US cents
+// The cap in US cents, as Cloudflare returned it.
 func (o GetSpendingLimitResultOutput) Amount() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) *float64 { return v.Amount }).(pulumi.Float64PtrOutput)
 }
 
-// US dollars
+// The cap in US dollars.
 func (o GetSpendingLimitResultOutput) AmountUsd() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) *float64 { return v.AmountUsd }).(pulumi.Float64PtrOutput)
 }
@@ -89,6 +90,7 @@ func (o GetSpendingLimitResultOutput) Duration() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) *string { return v.Duration }).(pulumi.StringPtrOutput)
 }
 
+// Whether an account-level spending limit is enabled.
 func (o GetSpendingLimitResultOutput) Enabled() pulumi.BoolOutput {
 	return o.ApplyT(func(v GetSpendingLimitResult) bool { return v.Enabled }).(pulumi.BoolOutput)
 }

@@ -35,9 +35,11 @@ type GetUsageHistoryArgs struct {
 
 type GetUsageHistoryResult struct {
 	// The account read.
-	AccountId string        `pulumi:"accountId"`
-	Buckets   []UsageBucket `pulumi:"buckets"`
-	TotalUsd  float64       `pulumi:"totalUsd"`
+	AccountId string `pulumi:"accountId"`
+	// The buckets in time order.
+	Buckets []UsageBucket `pulumi:"buckets"`
+	// The usage cost of every bucket, in US dollars.
+	TotalUsd float64 `pulumi:"totalUsd"`
 }
 
 func GetUsageHistoryOutput(ctx *pulumi.Context, args GetUsageHistoryOutputArgs, opts ...pulumi.InvokeOption) GetUsageHistoryResultOutput {
@@ -79,10 +81,12 @@ func (o GetUsageHistoryResultOutput) AccountId() pulumi.StringOutput {
 	return o.ApplyT(func(v GetUsageHistoryResult) string { return v.AccountId }).(pulumi.StringOutput)
 }
 
+// The buckets in time order.
 func (o GetUsageHistoryResultOutput) Buckets() UsageBucketArrayOutput {
 	return o.ApplyT(func(v GetUsageHistoryResult) []UsageBucket { return v.Buckets }).(UsageBucketArrayOutput)
 }
 
+// The usage cost of every bucket, in US dollars.
 func (o GetUsageHistoryResultOutput) TotalUsd() pulumi.Float64Output {
 	return o.ApplyT(func(v GetUsageHistoryResult) float64 { return v.TotalUsd }).(pulumi.Float64Output)
 }

@@ -13,6 +13,7 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// The payment method on file, as Cloudflare shows it.
 type PaymentMethod struct {
 	// card brand
 	Brand *string `pulumi:"brand"`
@@ -20,6 +21,7 @@ type PaymentMethod struct {
 	Last4 *string `pulumi:"last4"`
 }
 
+// The payment method on file, as Cloudflare shows it.
 type PaymentMethodOutput struct{ *pulumi.OutputState }
 
 func (PaymentMethodOutput) ElementType() reflect.Type {
@@ -375,6 +377,7 @@ func (o TopupConfigPtrOutput) ThresholdUsd() pulumi.Float64PtrOutput {
 	}).(pulumi.Float64PtrOutput)
 }
 
+// One hour or day of AI Gateway usage: start and end in ISO 8601 (UTC), spendUsd in US dollars.
 type UsageBucket struct {
 	// ISO 8601, UTC
 	End string `pulumi:"end"`
@@ -384,6 +387,7 @@ type UsageBucket struct {
 	Start string `pulumi:"start"`
 }
 
+// One hour or day of AI Gateway usage: start and end in ISO 8601 (UTC), spendUsd in US dollars.
 type UsageBucketOutput struct{ *pulumi.OutputState }
 
 func (UsageBucketOutput) ElementType() reflect.Type {

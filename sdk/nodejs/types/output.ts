@@ -5,6 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
+/**
+ * The payment method on file, as Cloudflare shows it.
+ */
 export interface PaymentMethod {
     /**
      * card brand
@@ -73,6 +76,9 @@ export interface TopupConfig {
     thresholdUsd?: number;
 }
 
+/**
+ * One hour or day of AI Gateway usage: start and end in ISO 8601 (UTC), spendUsd in US dollars.
+ */
 export interface UsageBucket {
     /**
      * ISO 8601, UTC

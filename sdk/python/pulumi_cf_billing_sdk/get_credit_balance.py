@@ -74,21 +74,33 @@ class GetCreditBalanceResult:
     @_builtins.property
     @pulumi.getter(name="firstTopupSuccess")
     def first_topup_success(self) -> Optional[_builtins.bool]:
+        """
+        Whether the account's first top-up succeeded, when Cloudflare says.
+        """
         return pulumi.get(self, "first_topup_success")
 
     @_builtins.property
     @pulumi.getter(name="hasDefaultPaymentMethod")
     def has_default_payment_method(self) -> Optional[_builtins.bool]:
+        """
+        Whether the account has a default payment method.
+        """
         return pulumi.get(self, "has_default_payment_method")
 
     @_builtins.property
     @pulumi.getter(name="paymentMethod")
     def payment_method(self) -> Optional['outputs.PaymentMethod']:
+        """
+        The payment method on file, if any.
+        """
         return pulumi.get(self, "payment_method")
 
     @_builtins.property
     @pulumi.getter(name="topupConfig")
     def topup_config(self) -> 'outputs.TopupConfig':
+        """
+        Automatic top-up settings.
+        """
         return pulumi.get(self, "topup_config")
 
 

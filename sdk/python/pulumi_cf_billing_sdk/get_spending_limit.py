@@ -55,7 +55,7 @@ class GetSpendingLimitResult:
     @pulumi.getter
     def amount(self) -> Optional[_builtins.float]:
         """
-        US cents
+        The cap in US cents, as Cloudflare returned it.
         """
         return pulumi.get(self, "amount")
 
@@ -63,7 +63,7 @@ class GetSpendingLimitResult:
     @pulumi.getter(name="amountUsd")
     def amount_usd(self) -> Optional[_builtins.float]:
         """
-        US dollars
+        The cap in US dollars.
         """
         return pulumi.get(self, "amount_usd")
 
@@ -78,6 +78,9 @@ class GetSpendingLimitResult:
     @_builtins.property
     @pulumi.getter
     def enabled(self) -> _builtins.bool:
+        """
+        Whether an account-level spending limit is enabled.
+        """
         return pulumi.get(self, "enabled")
 
     @_builtins.property

@@ -46,11 +46,17 @@ class GetUsageHistoryResult:
     @_builtins.property
     @pulumi.getter
     def buckets(self) -> Sequence['outputs.UsageBucket']:
+        """
+        The buckets in time order.
+        """
         return pulumi.get(self, "buckets")
 
     @_builtins.property
     @pulumi.getter(name="totalUsd")
     def total_usd(self) -> _builtins.float:
+        """
+        The usage cost of every bucket, in US dollars.
+        """
         return pulumi.get(self, "total_usd")
 
 

@@ -23,10 +23,15 @@ __all__ = [
 
 @pulumi.output_type
 class PaymentMethod(dict):
+    """
+    The payment method on file, as Cloudflare shows it.
+    """
     def __init__(__self__, *,
                  brand: Optional[_builtins.str] = None,
                  last4: Optional[_builtins.str] = None):
         """
+        The payment method on file, as Cloudflare shows it.
+
         :param _builtins.str brand: card brand
         :param _builtins.str last4: last four digits
         """
@@ -258,11 +263,16 @@ class TopupConfig(dict):
 
 @pulumi.output_type
 class UsageBucket(dict):
+    """
+    One hour or day of AI Gateway usage: start and end in ISO 8601 (UTC), spendUsd in US dollars.
+    """
     def __init__(__self__, *,
                  end: _builtins.str,
                  spend_usd: _builtins.float,
                  start: _builtins.str):
         """
+        One hour or day of AI Gateway usage: start and end in ISO 8601 (UTC), spendUsd in US dollars.
+
         :param _builtins.str end: ISO 8601, UTC
         :param _builtins.float spend_usd: usage cost, US dollars
         :param _builtins.str start: ISO 8601, UTC
