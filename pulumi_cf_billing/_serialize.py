@@ -51,7 +51,9 @@ def _payment_method_to_dict(method: PaymentMethod | None) -> dict[str, str | Non
 
 
 def _topup_to_dict(topup: TopupConfig, exact: bool) -> dict[str, Any]:
+    """Always says ``enabled``, so an account without auto top-up reads ``enabled: false``, not ``{}``."""
     return {
+        "enabled": topup.enabled,
         "amount": _optional_number(topup.amount, exact),
         "threshold": _optional_number(topup.threshold, exact),
         "amount_usd": _optional_number(topup.amount_usd, exact),

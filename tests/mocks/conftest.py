@@ -202,6 +202,7 @@ EXPECTED_ACCOUNT = {
     "has_default_payment_method": True,
     "payment_method": {"brand": "visa", "last4": "4242"},
     "topup_config": {
+        "enabled": True,
         "amount": 2000,
         "threshold": 1000,
         "amount_usd": 20,

@@ -80,6 +80,7 @@ def test_output_reflects_a_disabled_top_up_and_no_payment_method(
     assert result.has_default_payment_method is False
     assert result.first_topup_success is None
     assert as_plain(result.topup_config) == {
+        "enabled": False,  # said even when auto top-up is off: never an empty {}
         "amount": 1234.5,
         "threshold": None,
         "amount_usd": 12.345,

@@ -37,6 +37,7 @@ class GetCreditBalancePaymentMethodResult(dict[str, Any]):
 class GetCreditBalanceTopupConfigResult(dict[str, Any]):
     """Automatic top-up: amounts in US cents as Cloudflare returns them, *Usd in US dollars."""
 
+    enabled: Annotated[bool, "whether auto top-up is set up (amount and threshold) and not disabled"]
     amount: Annotated[float | None, "top-up amount, US cents"] = None
     threshold: Annotated[float | None, "balance under which a top-up is triggered, US cents"] = None
     amount_usd: Annotated[float | None, "top-up amount, US dollars"] = None

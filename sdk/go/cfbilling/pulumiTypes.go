@@ -223,6 +223,8 @@ type TopupConfig struct {
 	AmountUsd *float64 `pulumi:"amountUsd"`
 	// why Cloudflare disabled auto top-up
 	DisabledReason *string `pulumi:"disabledReason"`
+	// whether auto top-up is set up (amount and threshold) and not disabled
+	Enabled bool `pulumi:"enabled"`
 	// the last top-up's error
 	Error *string `pulumi:"error"`
 	// when a top-up last failed, epoch milliseconds
@@ -261,6 +263,11 @@ func (o TopupConfigOutput) AmountUsd() pulumi.Float64PtrOutput {
 // why Cloudflare disabled auto top-up
 func (o TopupConfigOutput) DisabledReason() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v TopupConfig) *string { return v.DisabledReason }).(pulumi.StringPtrOutput)
+}
+
+// whether auto top-up is set up (amount and threshold) and not disabled
+func (o TopupConfigOutput) Enabled() pulumi.BoolOutput {
+	return o.ApplyT(func(v TopupConfig) bool { return v.Enabled }).(pulumi.BoolOutput)
 }
 
 // the last top-up's error
@@ -335,6 +342,16 @@ func (o TopupConfigPtrOutput) DisabledReason() pulumi.StringPtrOutput {
 		}
 		return v.DisabledReason
 	}).(pulumi.StringPtrOutput)
+}
+
+// whether auto top-up is set up (amount and threshold) and not disabled
+func (o TopupConfigPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *TopupConfig) *bool {
+		if v == nil {
+			return nil
+		}
+		return &v.Enabled
+	}).(pulumi.BoolPtrOutput)
 }
 
 // the last top-up's error

@@ -59,6 +59,10 @@ export interface TopupConfig {
      */
     disabledReason?: string;
     /**
+     * whether auto top-up is set up (amount and threshold) and not disabled
+     */
+    enabled: boolean;
+    /**
      * the last top-up's error
      */
     error?: string;

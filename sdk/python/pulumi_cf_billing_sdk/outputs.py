@@ -171,6 +171,7 @@ class TopupConfig(dict):
         return super().get(key, default)
 
     def __init__(__self__, *,
+                 enabled: _builtins.bool,
                  amount: Optional[_builtins.float] = None,
                  amount_usd: Optional[_builtins.float] = None,
                  disabled_reason: Optional[_builtins.str] = None,
@@ -181,6 +182,7 @@ class TopupConfig(dict):
         """
         Automatic top-up: amounts in US cents as Cloudflare returns them, *Usd in US dollars.
 
+        :param _builtins.bool enabled: whether auto top-up is set up (amount and threshold) and not disabled
         :param _builtins.float amount: top-up amount, US cents
         :param _builtins.float amount_usd: top-up amount, US dollars
         :param _builtins.str disabled_reason: why Cloudflare disabled auto top-up
@@ -189,6 +191,7 @@ class TopupConfig(dict):
         :param _builtins.float threshold: balance under which a top-up is triggered, US cents
         :param _builtins.float threshold_usd: threshold, US dollars
         """
+        pulumi.set(__self__, "enabled", enabled)
         if amount is not None:
             pulumi.set(__self__, "amount", amount)
         if amount_usd is not None:
@@ -203,6 +206,14 @@ class TopupConfig(dict):
             pulumi.set(__self__, "threshold", threshold)
         if threshold_usd is not None:
             pulumi.set(__self__, "threshold_usd", threshold_usd)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> _builtins.bool:
+        """
+        whether auto top-up is set up (amount and threshold) and not disabled
+        """
+        return pulumi.get(self, "enabled")
 
     @_builtins.property
     @pulumi.getter
