@@ -2,40 +2,75 @@
 
 Money on Cloudflare's wire is US cents; every name that carries dollars ends in ``_usd``.
 The public API is what this module exports; everything in ``_modules`` is private.
+
+Every name loads on first use (PEP 562): ``import pulumi_cf_billing`` costs almost nothing, a
+program that only declares a guard never loads the fleet client's code paths it does not use,
+the provider host that judges a guard loads only the judging, and the Pulumi surface loads only
+for a Pulumi program. Type checkers see every name through the imports below.
 """
 
 import importlib
 from typing import TYPE_CHECKING
 
-from ._cache import SingleFlightCache
-from ._client import AsyncBillingClient, AsyncCreditBalanceClient, BillingClient, CreditBalanceClient
-from ._credentials import Credentials
-from ._exceptions import (
-    AccountNotFoundError,
-    APIError,
-    AuthenticationError,
-    ClientClosedError,
-    CloudflareBillingError,
-    ConfigurationError,
-    DeadlineExceededError,
-    InvalidAccountIdError,
-    MalformedResponseError,
-    MissingCredentialsError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-)
-from ._models import CreditBalance, PaymentMethod, SpendingLimit, TopupConfig, UsageBucket, UsageHistory
-from ._money import cents_to_usd, format_usd
 from ._pulumi import _generated
-from ._retry import RetryPolicy, Timeout
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._cache import SingleFlightCache
+    from ._client import AsyncBillingClient, AsyncCreditBalanceClient, BillingClient, CreditBalanceClient
+    from ._credentials import Credentials
+    from ._exceptions import (
+        AccountNotFoundError,
+        APIError,
+        AuthenticationError,
+        ClientClosedError,
+        CloudflareBillingError,
+        ConfigurationError,
+        DeadlineExceededError,
+        InvalidAccountIdError,
+        MalformedResponseError,
+        MissingCredentialsError,
+        PermissionDeniedError,
+        RateLimitedError,
+        ServerError,
+        TransportError,
+    )
+    from ._models import CreditBalance, PaymentMethod, SpendingLimit, TopupConfig, UsageBucket, UsageHistory
+    from ._money import cents_to_usd, format_usd
     from ._pulumi._assertions import require_credit_balance
     from ._pulumi._generated import *  # noqa: F403  # the Pulumi functions and their results (generated)
     from ._pulumi._guard import CreditBalanceGuard
+    from ._retry import RetryPolicy, Timeout
+
+_MODULES = {
+    "_cache": ("SingleFlightCache",),
+    "_client": ("AsyncBillingClient", "AsyncCreditBalanceClient", "BillingClient", "CreditBalanceClient"),
+    "_credentials": ("Credentials",),
+    "_exceptions": (
+        "APIError",
+        "AccountNotFoundError",
+        "AuthenticationError",
+        "ClientClosedError",
+        "CloudflareBillingError",
+        "ConfigurationError",
+        "DeadlineExceededError",
+        "InvalidAccountIdError",
+        "MalformedResponseError",
+        "MissingCredentialsError",
+        "PermissionDeniedError",
+        "RateLimitedError",
+        "ServerError",
+        "TransportError",
+    ),
+    "_models": ("CreditBalance", "PaymentMethod", "SpendingLimit", "TopupConfig", "UsageBucket", "UsageHistory"),
+    "_money": ("cents_to_usd", "format_usd"),
+    "_pulumi._assertions": ("require_credit_balance",),
+    "_pulumi._guard": ("CreditBalanceGuard",),
+    "_retry": ("RetryPolicy", "Timeout"),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+# The Python Pulumi functions and their results, generated from the endpoint table.
+_WHERE |= {name: f"_pulumi._generated.{module}" for name, module in _generated.MODULES.items()}
 
 __all__ = [
     "APIError",
@@ -72,23 +107,17 @@ __all__ = [
     "format_usd",
     "require_credit_balance",
 ]
-
-
 __all__ += _generated.__all__  # the Python Pulumi functions and their results, generated from the endpoint table
-
-# The Pulumi surface (the _pulumi subpackage) loads on first use: the client and the CLI never pay
-# for it, and the guard's pulumi.dynamic brings in dill. Programs see no difference.
-_PULUMI_SURFACE = {
-    "CreditBalanceGuard": "_pulumi._guard",
-    "require_credit_balance": "_pulumi._assertions",
-    **{name: f"_pulumi._generated.{module}" for name, module in _generated.MODULES.items()},
-}
 
 
 def __getattr__(name: str) -> object:
-    module = _PULUMI_SURFACE.get(name)
+    module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return __all__
