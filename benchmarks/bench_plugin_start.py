@@ -4,7 +4,7 @@ Baseline, measured in the same run: a bare provider that serves nothing on the s
 ``pulumi.provider.experimental`` server (``pulumi.provider.experimental.server.main``). Both run
 as fresh processes in alternating order (ABBA), each stopped as soon as it printed its port.
 Bytecode is cached in a temporary ``PYTHONPYCACHEPREFIX``, warmed first, as an installed wheel has it.
-Also printed: whether the plugin loaded ``pulumi_cf_billing._pulumi`` (the dynamic provider's machinery).
+Also printed: whether the plugin loaded the dynamic provider (``pulumi_cf_billing._pulumi._dynamic_provider``).
 
 Run: ``.venv/bin/python benchmarks/bench_plugin_start.py [pairs]`` (default 15 pairs).
 """
@@ -30,7 +30,8 @@ BARE = (
 PLUGIN = [str(Path(sys.executable).parent / "pulumi-resource-cf-billing"), ENGINE]
 LOADED = (
     "import sys; sys.argv = ['pulumi-resource-cf-billing', sys.argv[1]]; import pulumi_cf_billing.provider; "
-    "print('_pulumi loaded' if 'pulumi_cf_billing._pulumi' in sys.modules else '_pulumi not loaded')"
+    "loaded = 'pulumi_cf_billing._pulumi._dynamic_provider' in sys.modules; "
+    "print('dynamic provider loaded' if loaded else 'dynamic provider not loaded')"
 )
 
 

@@ -10,15 +10,15 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .._exceptions import CloudflareBillingError, ConfigurationError
 from ._args import BalanceCommand, CheckCommand, Command, PolicyPackCommand, UsageCommand, parse_command
-from ._commands import run_balance
 from ._exit_codes import ExitCode
-from ._fetch import ReadHooks
-from ._metrics import MetricsCommand, run_metrics
-from ._reports import run_reported_check
-from ._usage import run_usage
+from ._metrics import MetricsCommand
+
+if TYPE_CHECKING:
+    from ._fetch import ReadHooks
 
 __all__ = ["main"]
 
@@ -46,19 +46,29 @@ def main(argv: Sequence[str] | None = None, *, hooks: ReadHooks | None = None) -
 
 
 def _run(command: Command, hooks: ReadHooks | None) -> ExitCode:
+    # Each command's code (the client, asyncio, prometheus_client, the fake) loads only when it runs,
+    # so `--version`, `--help` and a usage error cost the parser alone.
     if isinstance(command, BalanceCommand):
+        from ._commands import run_balance  # noqa: PLC0415  # see above
+
         return run_balance(command, hooks)
     if isinstance(command, CheckCommand):
+        from ._reports import run_reported_check  # noqa: PLC0415  # see above
+
         return run_reported_check(command, hooks)
     if isinstance(command, UsageCommand):
+        from ._usage import run_usage  # noqa: PLC0415  # see above
+
         return run_usage(command, hooks)
     if isinstance(command, MetricsCommand):
+        from ._metrics import run_metrics  # noqa: PLC0415  # see above
+
         return run_metrics(command)
     if isinstance(command, PolicyPackCommand):
-        from ._policy_pack import run_policy_pack  # noqa: PLC0415  # only this command needs the pack
+        from ._policy_pack import run_policy_pack  # noqa: PLC0415  # see above
 
         return run_policy_pack(command)
-    from ._fake_api import run_fake_api  # noqa: PLC0415  # only fake-api needs the testing package
+    from ._fake_api import run_fake_api  # noqa: PLC0415  # see above
 
     return run_fake_api(command)
 

@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING
 
 from .. import metrics
 from .._assess import Rules
-from .._client import CreditBalanceClient
 from .._exceptions import ConfigurationError
 from .._pacing import CLOUDFLARE_LIMIT
 from .._retry import Timeout
 from .._text import shown
-from ..metrics import DEFAULT_INTERVAL_S, DEFAULT_REQUEST_BUDGET, Cycle, Exporter
+from ..metrics import DEFAULT_INTERVAL_S, DEFAULT_REQUEST_BUDGET
 from ._exit_codes import ExitCode
 from ._rules import add_rule_flags, parse_rules
 from ._signals import stop_on_signals
 from ._types import port_number, positive_int, positive_seconds
 
 if TYPE_CHECKING:
+    from ..metrics import Cycle, Exporter
     from ._args import AddParser, ReadOptions
 
 __all__ = ["MIN_INTERVAL_S", "MetricsCommand", "add_metrics_parser", "metrics_command", "run_metrics"]
@@ -130,8 +130,10 @@ def run_metrics(command: MetricsCommand, stop: threading.Event | None = None) ->
     """Export until SIGINT/SIGTERM (or ``stop``), exit 0; with ``--once``: 0, or 3 when an account was unreadable."""
     if command.textfile is not None:
         metrics.check_textfile(command.textfile)
-    with CreditBalanceClient(timeout=Timeout(total_s=command.read.timeout_s)) as client:
-        exporter = Exporter(
+    from .._client import BillingClient  # noqa: PLC0415  # the parser never needs the client
+
+    with BillingClient(timeout=Timeout(total_s=command.read.timeout_s)) as client:
+        exporter = metrics.Exporter(
             client,
             command.read.account_ids,
             command.rules,

@@ -16,19 +16,11 @@ import importlib
 from typing import TYPE_CHECKING
 
 from .._assess import Rules
-from ._exporter import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_INTERVAL_S,
-    DEFAULT_REQUEST_BUDGET,
-    SYNC_CLIENT_CONNECTIONS,
-    AccountState,
-    Cycle,
-    Exporter,
-    Judgement,
-)
+from ._defaults import DEFAULT_CONCURRENCY, DEFAULT_INTERVAL_S, DEFAULT_REQUEST_BUDGET, SYNC_CLIENT_CONNECTIONS
 
 if TYPE_CHECKING:
     from ._collector import FAMILIES, BillingCollector, Family, registry_for
+    from ._exporter import AccountState, Cycle, Exporter, Judgement
     from ._serve import check_textfile, serving, write_textfile
 
 __all__ = [
@@ -50,9 +42,10 @@ __all__ = [
     "write_textfile",
 ]
 
-# prometheus_client (about 100 ms of imports without bytecode) loads on first use of the exposition,
-# so `cf-billing` commands that only parse their arguments, or read, never pay for it.
+# The exporter (the client, asyncio) and prometheus_client (about 100 ms of imports without bytecode)
+# load on first use, so `cf-billing` commands that only parse their arguments never pay for them.
 _EXPOSITION = {
+    **dict.fromkeys(("AccountState", "Cycle", "Exporter", "Judgement"), "_exporter"),
     **dict.fromkeys(("FAMILIES", "BillingCollector", "Family", "registry_for"), "_collector"),
     **dict.fromkeys(("check_textfile", "serving", "write_textfile"), "_serve"),
 }
