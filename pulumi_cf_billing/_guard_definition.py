@@ -23,6 +23,7 @@ from ._exceptions import CloudflareBillingError
 from ._inputs import parse_amount_usd, parse_bool, parse_days, parse_whole_number
 from ._money import MONEY_CONTEXT, format_usd
 from ._serialize import credit_balance_to_dict, spending_limit_to_dict
+from ._text import shown
 from ._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
 from ._verdict import DEFAULT_RUNWAY_WINDOW_DAYS, Runway, breach_message
 
@@ -63,11 +64,12 @@ def camel(name: str) -> str:
 def _mode(value: object, what: str) -> str:
     if isinstance(value, str) and value in MODES:
         return value
-    raise ValueError(f"{what} must be 'fail' or 'warn'; got {value!r}"[:200])
+    raise ValueError(f"{what} must be 'fail' or 'warn'; got {shown(value)}")
 
 
-def _account(value: object, what: str) -> str:
-    return validate_account_id(value if isinstance(value, str) else None if value is None else str(value))
+def _account(value: object, _what: str) -> str:
+    """An account id (its own error names the rule); a number is read as its digits, then refused."""
+    return validate_account_id(None if value is None else str(value))
 
 
 _PARSERS: dict[str, Callable[[object, str], object]] = {

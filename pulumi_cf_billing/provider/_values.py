@@ -15,6 +15,8 @@ from typing import Any
 
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
+from .._guard_definition import camel
+
 __all__ = [
     "SECRET_TEXT",
     "UNKNOWN",
@@ -30,12 +32,6 @@ __all__ = [
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """How the engine sends a value that is not known yet: this string (Pulumi's ``UnknownStringValue``)."""
 SECRET_TEXT = "[secret]"  # noqa: S105  # what a secret shows as in a message, not a secret
-
-
-def camel(name: str) -> str:
-    """``balance_usd`` -> ``balanceUsd``: the schema's names for this library's snake_case keys."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def snake(name: str) -> str:
