@@ -37,6 +37,10 @@ class Rules:
         """Whether judging needs the usage history (a runway rule)."""
         return self.min_runway_days is not None
 
+    def usage_range(self, now: datetime) -> tuple[datetime, datetime] | None:
+        """The usage history judging needs at ``now`` (the runway window's complete UTC days), if any."""
+        return runway_window(now, self.runway_window_days) if self.needs_usage else None
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -50,10 +54,8 @@ class Reading:
 def read_for(client: CreditBalanceClient, account_id: str, rules: Rules, now: datetime) -> Reading:
     """Read what ``rules`` need of ``account_id``: one request, one more per rule that needs one."""
     balance = client.get(account_id)
-    usage = None
-    if rules.needs_usage:
-        start, end = runway_window(now, rules.runway_window_days)
-        usage = client.get_usage_history(account_id, start=start, end=end)
+    span = rules.usage_range(now)
+    usage = None if span is None else client.get_usage_history(account_id, start=span[0], end=span[1])
     limit = client.get_spending_limit(account_id) if rules.require_spending_limit else None
     return Reading(balance, usage, limit)
 

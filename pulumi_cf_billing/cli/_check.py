@@ -19,7 +19,7 @@ from .._assess import Reading, Rules, assess
 from .._models import CreditBalance, SpendingLimit, UsageHistory
 from .._money import format_usd
 from .._serialize import credit_balance_to_dict, spending_limit_to_dict
-from .._verdict import Runway, runway_window
+from .._verdict import Runway
 from ._args import CheckCommand
 from ._exit_codes import ExitCode
 from ._fetch import AccountReads, ReadHooks, ReadPlan, UsageRange, read_accounts
@@ -67,8 +67,10 @@ def run_check(
 
 def plan(rules: Rules, now: datetime) -> ReadPlan:
     """The reads ``rules`` need of each account: the balance, and usage history or spending limit for their rules."""
-    usage = UsageRange("day", *runway_window(now, rules.runway_window_days)) if rules.needs_usage else None
-    return ReadPlan(usage=usage, spending_limit=rules.require_spending_limit)
+    span = rules.usage_range(now)
+    return ReadPlan(
+        usage=None if span is None else UsageRange("day", *span), spending_limit=rules.require_spending_limit
+    )
 
 
 def judge(reads: AccountReads, rules: Rules, now: datetime) -> Judged:
