@@ -9,9 +9,10 @@ the provider host that judges a guard loads only the judging, and the Pulumi sur
 for a Pulumi program. Type checkers see every name through the imports below.
 """
 
-import importlib
 from typing import TYPE_CHECKING
 
+from . import _exceptions
+from ._lazy import lazy_names
 from ._pulumi import _generated
 from ._version import __version__
 
@@ -46,22 +47,7 @@ _MODULES = {
     "_cache": ("SingleFlightCache",),
     "_client": ("AsyncBillingClient", "AsyncCreditBalanceClient", "BillingClient", "CreditBalanceClient"),
     "_credentials": ("Credentials",),
-    "_exceptions": (
-        "APIError",
-        "AccountNotFoundError",
-        "AuthenticationError",
-        "ClientClosedError",
-        "CloudflareBillingError",
-        "ConfigurationError",
-        "DeadlineExceededError",
-        "InvalidAccountIdError",
-        "MalformedResponseError",
-        "MissingCredentialsError",
-        "PermissionDeniedError",
-        "RateLimitedError",
-        "ServerError",
-        "TransportError",
-    ),
+    "_exceptions": tuple(_exceptions.__all__),  # the whole error tree, light enough to load at once
     "_models": ("CreditBalance", "PaymentMethod", "SpendingLimit", "TopupConfig", "UsageBucket", "UsageHistory"),
     "_money": ("cents_to_usd", "format_usd"),
     "_pulumi._assertions": ("require_credit_balance",),
@@ -110,13 +96,7 @@ __all__ = [
 __all__ += _generated.__all__  # the Python Pulumi functions and their results, generated from the endpoint table
 
 
-def __getattr__(name: str) -> object:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)
 
 
 def __dir__() -> list[str]:

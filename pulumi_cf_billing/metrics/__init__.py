@@ -12,10 +12,10 @@ read keeps the last good values and marks the account unreadable. Serve the fami
 ``cf-billing metrics`` does the same from the command line.
 """
 
-import importlib
 from typing import TYPE_CHECKING
 
 from .._assess import Rules
+from .._lazy import lazy_names
 from ._defaults import DEFAULT_CONCURRENCY, DEFAULT_INTERVAL_S, DEFAULT_REQUEST_BUDGET, SYNC_CLIENT_CONNECTIONS
 
 if TYPE_CHECKING:
@@ -50,11 +50,4 @@ _EXPOSITION = {
     **dict.fromkeys(("check_textfile", "serving", "write_textfile"), "_serve"),
 }
 
-
-def __getattr__(name: str) -> object:
-    module = _EXPOSITION.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _EXPOSITION)
