@@ -294,7 +294,7 @@ class AsyncBillingClient(_BaseClient["httpcore.AsyncConnectionPool"]):
             yield [self._connections()]
             return
         self._ensure_open()
-        tls = tls_context(self.base_url)  # loaded once, not once per pool
+        tls = tls_context(self.base_url, self._environ)  # loaded once, not once per pool
         pools = [open_async_pool(self.base_url, self._environ, FLEET_POOL_SIZE, tls) for _ in range(count)]
         try:
             yield pools

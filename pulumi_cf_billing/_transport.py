@@ -22,11 +22,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpcore
-import httpx
 
 from ._body import BodyProblem, BoundedBody
 from ._config import proxy_url_for
-from ._exceptions import TransportError
+from ._exceptions import ConfigurationError, TransportError
 from ._flow import Effect, EffectResult, Response, Send, Sleep
 from ._protocol import malformed_response
 from ._text import clean
@@ -188,15 +187,33 @@ def proxy_for(base_url: str, environ: Mapping[str, str]) -> httpcore.Proxy | Non
     return None if proxy is None else httpcore.Proxy(proxy.url, auth=proxy.auth)
 
 
-def tls_context(base_url: str) -> ssl.SSLContext | None:
-    """The TLS settings for ``base_url``: certifi's roots, or ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (httpx's rule)."""
-    return httpx.create_ssl_context(trust_env=True) if base_url.startswith("https:") else None
+def tls_context(base_url: str, environ: Mapping[str, str]) -> ssl.SSLContext | None:
+    """The TLS settings for ``base_url``: ``None`` for plain HTTP, else verified against CA roots.
+
+    The roots are ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's (httpx's rule), read from
+    ``environ``, the environment the proxy settings come from. Loading them costs tens of
+    milliseconds, which a loopback ``http://`` base URL (the fake API) never pays. Roots that cannot
+    be loaded are a :class:`ConfigurationError` naming the variable.
+    """
+    if not base_url.startswith("https:"):
+        return None
+    cafile, capath = environ.get("SSL_CERT_FILE"), environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        try:
+            return ssl.create_default_context(cafile=cafile or None, capath=None if cafile else capath)
+        except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+            variable = "SSL_CERT_FILE" if cafile else "SSL_CERT_DIR"
+            reason = clean(str(error))
+            raise ConfigurationError(f"{variable} names CA roots that cannot be loaded ({reason}).") from None
+    import certifi  # noqa: PLC0415  # only HTTPS without a CA setting reads certifi's bundle
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def open_pool(base_url: str, environ: Mapping[str, str], connections: int = 4) -> httpcore.ConnectionPool:
     """A sync connection pool for ``base_url`` whose every socket operation respects the attempt's deadline."""
     return httpcore.ConnectionPool(
-        ssl_context=tls_context(base_url),
+        ssl_context=tls_context(base_url, environ),
         proxy=proxy_for(base_url, environ),
         max_connections=connections,
         network_backend=DeadlineBackend(),
@@ -208,7 +225,7 @@ def open_async_pool(
 ) -> httpcore.AsyncConnectionPool:
     """Like :func:`open_pool`, for asyncio; ``tls`` shares one loaded :func:`tls_context` between pools."""
     return httpcore.AsyncConnectionPool(
-        ssl_context=tls or tls_context(base_url),
+        ssl_context=tls or tls_context(base_url, environ),
         proxy=proxy_for(base_url, environ),
         max_connections=connections,
         network_backend=AsyncDeadlineBackend(),

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from pulumi_cf_billing._pulumi import _dynamic_provider
 from pulumi_cf_billing._pulumi._dynamic_provider import CreditBalanceGuardProvider
+from pulumi_cf_billing._pulumi._program import verdict_for_guard
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from .conftest import ACCOUNT, SENTINEL_TOKEN
@@ -589,52 +591,105 @@ def test_the_provider_is_pickled_by_reference_with_no_credential(monkeypatch: py
     assert strings == ["pulumi_cf_billing._pulumi._dynamic_provider", "CreditBalanceGuardProvider"]
 
 
-def test_a_reading_from_the_program_is_judged_without_a_request(
-    api: FakeCloudflareAPI, start_host: HostFactory
-) -> None:
+@pytest.fixture
+def program_env(api: FakeCloudflareAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credentials a program run finds in its environment: the sentinel token, the fake's base URL."""
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", SENTINEL)
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", api.base_url)
+
+
+def program_verdict(**overrides: Any) -> dict[str, Any]:
+    """The verdict a program's guard makes (reading the fake) and sends with its inputs."""
+    values = {
+        key: value for key, value in guard(**overrides).items() if key not in ("credentials_namespace", "__provider")
+    }
+    return verdict_for_guard(values)
+
+
+@pytest.mark.usefixtures("program_env")
+def test_the_programs_verdict_is_reported_without_a_request(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    below, above = program_verdict(floor_usd=50), program_verdict(floor_usd="49.99")
+    made = api.request_count()  # the program's reads (outside a program run, one per verdict)
     host = start_host()
-    reading = {"result": '{"balance":4999.5,"topup_config":{"amount":2000,"threshold":1000}}'}
-    _, failures = host.check(guard(floor_usd=50, observed=reading))
-    assert "balance $49.995 is below the floor $50.00" in failures[0].reason
-    inputs, failures = host.check(guard(floor_usd="49.995", observed=reading))
-    assert failures == []
-    assert (inputs["balance"], inputs["status"]) == (4999.5, "ok")
+
+    _, failures = host.check(guard(floor_usd=50, verdict=below))
+    inputs, passed = host.check(guard(floor_usd="49.99", verdict=above))
+
+    assert [failure.reason for failure in failures] == [below["outputs"]["message"]]
+    assert "balance $49.99 is below the floor $50.00" in failures[0].reason
+    assert_one_clean_line(failures[0].reason)
+    assert passed == []
+    assert (inputs["balance"], inputs["status"]) == (4999, "ok")
+    assert "verdict" in inputs  # handed back as given; create() and update() leave it out of state
+    _, recorded = host.create(inputs)
+    assert "verdict" not in recorded
+    assert recorded["message"] == "balance $49.99 is at or above the floor $49.99"
+    assert api.request_count() == made
+
+
+@pytest.mark.usefixtures("program_env")
+def test_inputs_the_program_refused_are_reported_by_name(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    verdict = program_verdict(floor_usd="$40", on_error="ignore")
+
+    _, failures = start_host().check(guard(floor_usd="$40", on_error="ignore", verdict=verdict))
+
+    assert [failure.property for failure in failures] == ["floor_usd", "on_error"]
+    assert "got '$40'" in failures[0].reason
     assert api.request_count() == 0
 
 
+@pytest.mark.usefixtures("program_env")
 def test_an_error_the_program_met_fails_closed_with_its_message(
-    api: FakeCloudflareAPI, start_host: HostFactory
+    api: FakeCloudflareAPI, start_host: HostFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reading = {"error": "The credentials may not read AI Gateway billing of account x (HTTP 403, code 10000)."}
-    _, failures = start_host().check(guard(floor_usd=50, observed=reading))
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "not-granted-token")
+    verdict = program_verdict(floor_usd=50)
+
+    _, failures = start_host().check(guard(floor_usd=50, verdict=verdict))
+
     assert_one_clean_line(failures[0].reason)
     assert "could not read the AI Gateway balance" in failures[0].reason
-    assert "HTTP 403, code 10000" in failures[0].reason
-    assert api.request_count() == 0
+    assert "not-granted-token" not in failures[0].reason
+    assert api.request_count() == 1  # the program's
 
 
-def test_a_reading_is_judged_digit_for_digit_through_the_host(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
-    host = start_host()
-    reading = {"result": '{"balance":4999.99999999999999999999999999}'}
-    _, failures = host.check(guard(floor_usd=50, observed=reading))
+@pytest.mark.usefixtures("program_env")
+def test_an_unreadable_account_keeps_the_previous_reading_in_state(
+    api: FakeCloudflareAPI, start_host: HostFactory
+) -> None:
+    api.inject(ACCOUNT, Fault.not_json())
+    verdict = program_verdict(floor_usd=50, on_error="warn")
+
+    news, failures = start_host().check(guard(floor_usd=50, on_error="warn", verdict=verdict), observation(61.5))
+
+    assert failures == []
+    assert (news["status"], news["balance_usd"], news["balance"]) == ("unreadable", 61.5, 6150)
+    assert "could not read the AI Gateway balance" in news["message"]
+
+
+@pytest.mark.usefixtures("program_env")
+def test_the_program_judges_digit_for_digit(api: FakeCloudflareAPI, start_host: HostFactory) -> None:
+    api.change_account(ACCOUNT, {"balance_cents": Decimal("4999.99999999999999999999999999")})
+    verdict = program_verdict(floor_usd=50)
+
+    _, failures = start_host().check(guard(floor_usd=50, verdict=verdict))
+
     assert "balance $49.9999999999999999999999999999 is below the floor $50.00" in failures[0].reason
-    assert api.request_count() == 0
 
 
-@pytest.mark.parametrize(
-    "reading",
-    [{"result": '{"balance":1e400}'}, {"result": "[" * 5000}, {"result": 4999.5}, {}, {"error": "boom\x1b[31m"}],
-    ids=["absurd", "deep", "not-text", "empty", "escape"],
-)
-def test_every_unusable_reading_goes_through_on_error(
-    api: FakeCloudflareAPI, start_host: HostFactory, reading: dict[str, object]
+def test_a_known_wrong_input_fails_while_the_verdict_is_unknown(
+    api: FakeCloudflareAPI, start_host: HostFactory
 ) -> None:
     host = start_host()
-    news, failures = host.check(guard(floor_usd=50, observed=reading, on_error="warn"))
-    assert failures == []
-    assert news["status"] == "unreadable"
-    assert "could not read the AI Gateway balance" in news["message"]
-    assert "\x1b" not in news["message"]
+
+    _, failures = host.check(guard(floor_usd="lots", min_runway_days=rpc.UNKNOWN, verdict=rpc.UNKNOWN))
+    inputs, waiting = host.check(guard(verdict=rpc.UNKNOWN))
+
+    assert [failure.property for failure in failures] == ["floor_usd"]
+    assert waiting == []
+    assert isinstance(inputs.pop("verdict"), Unknown)
+    assert inputs == guard()  # nothing judged yet: the engine asks again with the values known
+    assert api.request_count() == 0
 
 
 # Recorded from release 0.1.0, whose provider lived in pulumi_cf_billing._guard_provider: every stack
@@ -651,7 +706,5 @@ def test_a_provider_recorded_by_release_0_1_0_still_loads_and_judges(
     strings = [arg for _, arg, _ in pickletools.genops(raw) if isinstance(arg, str)]
     assert strings == ["pulumi_cf_billing._guard_provider", "CreditBalanceGuardProvider"]
     assert type(dill.loads(raw)) is CreditBalanceGuardProvider  # noqa: S301  # a fixed string of ours
-    host = start_host()
-    reading = {"result": '{"balance":4999.5}'}
-    _, failures = host.check(guard(floor_usd=50, observed=reading, __provider=PROVIDER_RECORDED_BY_0_1_0))
-    assert "balance $49.995 is below the floor $50.00" in failures[0].reason
+    _, failures = start_host().check(guard(floor_usd=50, __provider=PROVIDER_RECORDED_BY_0_1_0))
+    assert "balance $49.99 is below the floor $50.00" in failures[0].reason

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from pulumi_cf_billing import CreditBalanceClient
+from pulumi_cf_billing import CreditBalanceClient, CreditBalanceGuard
 from pulumi_cf_billing._assess import Reading, read_for
 from pulumi_cf_billing._guard_definition import (
     GUARD_INPUTS,
     OUTPUT_KEYS,
+    REQUIRED,
     Guard,
     camel,
     guard_outputs,
@@ -64,6 +66,19 @@ def test_an_unknown_value_defers_the_guard_but_known_problems_still_count() -> N
 
 def test_a_missing_floor_is_required() -> None:
     assert [problem.reason for problem in parse_guard({"account_id": ACCOUNT}).problems] == ["floor_usd is required"]
+
+
+def test_the_python_guard_takes_every_input_with_the_definitions_default() -> None:
+    # The dynamic guard lacked topup_failure_window_days, which the plugin and the policy pack took.
+    parameters = inspect.signature(CreditBalanceGuard.__init__).parameters
+    taken = {name: parameter.default for name, parameter in parameters.items() if name in NAMES}
+    assert set(taken) == set(NAMES)
+    assert {name: taken[name] for name, default in NAMES.items() if default not in (REQUIRED, None)} == {
+        name: default for name, default in NAMES.items() if default not in (REQUIRED, None)
+    }
+
+
+NAMES = {item.name: item.default for item in GUARD_INPUTS}
 
 
 def test_the_plugin_schema_declares_every_input_with_the_definitions_type() -> None:

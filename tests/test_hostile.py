@@ -36,14 +36,15 @@ from pulumi_cf_billing import (
     RetryPolicy,
     Timeout,
 )
+from pulumi_cf_billing._assess import Reading
 from pulumi_cf_billing._body import MAX_BODY_BYTES, BodyProblem, BoundedBody
 from pulumi_cf_billing._cache import SingleFlightCache
 from pulumi_cf_billing._models import TopupConfig
 from pulumi_cf_billing._money import format_usd
 from pulumi_cf_billing._pacing import CLOUDFLARE_WINDOW_S, RequestPacer
 from pulumi_cf_billing._protocol import parse_response
-from pulumi_cf_billing._pulumi._dynamic_provider import judge_reading
-from pulumi_cf_billing._results import credit_balance_to_wire, epoch_ms
+from pulumi_cf_billing._pulumi._host_judging import judge_reading
+from pulumi_cf_billing._results import epoch_ms, read_usage_history
 from pulumi_cf_billing._serialize import exact_json
 from pulumi_cf_billing._verdict import breach_message, judge
 from pulumi_cf_billing.cli import ExitCode, main
@@ -401,13 +402,10 @@ def test_runway_comes_from_the_usage_of_complete_days_whatever_state_holds() -> 
         for n in range(1, 8)
     ] + [{"id": "today", "aggregated_value": Decimal(400), "start_time": epoch_ms(midnight),
           "end_time": epoch_ms(midnight + day)}]  # fmt: skip
-    reading = {
-        "result": exact_json(credit_balance_to_wire(CreditBalance(ACCOUNT, Decimal(6000)))),
-        "usage": exact_json({"history": buckets}),
-    }
-    news = {"account_id": ACCOUNT, "floor_usd": 10, "min_runway_days": 3, "observed": reading}
+    reading = Reading(CreditBalance(ACCOUNT, Decimal(6000)), read_usage_history({"history": buckets}, ACCOUNT))
+    news = {"account_id": ACCOUNT, "floor_usd": 10, "min_runway_days": 3}
     stale = {"days_until_floor": 1.25, "spend_usd_per_day": 40, "balance_usd": 60}  # what an old run recorded
-    state, failure = judge_reading(news, stale, now=now)
+    state, failure = judge_reading(news, stale, lambda _key: None, now=now, read=lambda *_: reading)
     # $4 a day over the 7 complete days (the running day's $400 does not count): $50 lasts 12.5 days.
     assert failure is None
     assert (state["spend_usd_per_day"], state["days_until_floor"], state["status"]) == (4, 12.5, "ok")

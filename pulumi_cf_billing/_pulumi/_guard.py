@@ -12,9 +12,11 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from .._guard_definition import OUTPUT_KEYS
+from .._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
 from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS
-from ._dynamic_provider import OUTPUT_KEYS, CreditBalanceGuardProvider
-from ._program import reading_for_guard
+from ._dynamic_provider import VERDICT_INPUT, CreditBalanceGuardProvider
+from ._program import verdict_for_guard
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config
 
 __all__ = ["CreditBalanceGuard"]
@@ -24,11 +26,12 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
     """Fails the deployment when an account's AI Gateway credits are below ``floor_usd`` US dollars.
 
     Every preview and up reads the live balance, once per account and run: the program reads it
-    (sharing the request of ``get_credit_balance*`` for the same account) and the provider judges that
-    reading; ``pulumi refresh`` has the provider read it again. Options:
+    (sharing the request of ``get_credit_balance*`` for the same account) and judges it, and the
+    provider reports the verdict; ``pulumi refresh`` has the provider read it again. Options:
 
-    - ``require_auto_topup``: also fail unless auto top-up is on, not disabled, with a threshold of
-      at least the floor;
+    - ``require_auto_topup``: also fail unless auto top-up would work: on, not disabled, a threshold of
+      at least the floor, a default payment method, and no failed top-up within the last
+      ``topup_failure_window_days`` days (default 3);
     - ``min_runway_days``: also fail when, at the mean daily spend of the last ``runway_window_days``
       complete UTC days (default 7) in Cloudflare's usage history, the floor is fewer days away
       (one more request per run: the usage history);
@@ -41,7 +44,8 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
       ``email``) and ``baseUrl``, default ``cloudflare``, so one program can guard accounts of
       different owners.
 
-    Credentials never become inputs: the provider reads them from stack config or the environment.
+    Credentials never become inputs: the program (and, on refresh, the provider) reads them from stack
+    config or the environment.
     Outputs: ``balance`` (US cents), ``balance_usd``, ``floor_usd``, ``topup_config``,
     ``has_default_payment_method``, ``spend_usd_per_day`` (US dollars) and ``days_until_floor`` (with a
     runway rule), ``runway_window_days``, ``spending_limit`` (with its rule; ``amount`` in US cents,
@@ -70,6 +74,7 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
         floor_usd: pulumi.Input[float] | pulumi.Input[str],
         account_id: pulumi.Input[str] | None = None,
         require_auto_topup: pulumi.Input[bool] = False,
+        topup_failure_window_days: pulumi.Input[int] = DEFAULT_TOPUP_FAILURE_WINDOW_DAYS,
         min_runway_days: pulumi.Input[float] | None = None,
         runway_window_days: int = DEFAULT_RUNWAY_WINDOW_DAYS,
         require_spending_limit: pulumi.Input[bool] = False,
@@ -79,27 +84,23 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         account = account_id or account_id_for(program_config)
-        inputs: dict[str, Any] = {
+        values: dict[str, Any] = {
             "account_id": account,
             "floor_usd": floor_usd,
             "require_auto_topup": require_auto_topup,
+            "topup_failure_window_days": topup_failure_window_days,
             "min_runway_days": min_runway_days,
             "runway_window_days": runway_window_days,
             "require_spending_limit": require_spending_limit,
             "on_breach": on_breach,
             "on_error": on_error,
-            "credentials_namespace": credentials_namespace,
-            # Read here, in a worker thread, sharing the program's requests for this account.
-            "observed": pulumi.Output.all(account, min_runway_days, require_spending_limit).apply(
-                lambda known: asyncio.to_thread(
-                    reading_for_guard,
-                    known[0],
-                    credentials_namespace,
-                    runway_window_days if known[1] is not None else None,
-                    bool(known[2]),
-                )
-            ),
         }
+        # Judged here, in a worker thread, once every input is known (an unknown one in preview leaves
+        # the verdict unknown): the reads share this run's requests for the account.
+        verdict: pulumi.Output[dict[str, Any]] = pulumi.Output.all(**values).apply(
+            lambda known: asyncio.to_thread(verdict_for_guard, known, credentials_namespace)
+        )
+        inputs = {**values, "credentials_namespace": credentials_namespace, VERDICT_INPUT: verdict}
         super().__init__(CreditBalanceGuardProvider(), resource_name, {**inputs, **dict.fromkeys(OUTPUT_KEYS)}, opts)
         pulumi.Output.all(self.status, self.message).apply(self._warn)
 

@@ -17,16 +17,15 @@ from typing import Any, TypeVar
 
 import pulumi.runtime
 
+from .._assess import Reading, read_for
 from .._cache import PROGRAM_RUN_CACHES, SingleFlightCache
 from .._client import CreditBalanceClient
-from .._endpoints import BALANCE_ENDPOINT, SPENDING_LIMIT_ENDPOINT, USAGE_ENDPOINT, Endpoint
-from .._exceptions import CloudflareBillingError
+from .._endpoints import BALANCE_ENDPOINT, Endpoint
+from .._guard_definition import GUARD_SUBJECT, OBSERVED_KEYS, RUNWAY_KEYS, guard_outputs, judge_guard, parse_guard
 from .._models import CreditBalance
-from .._serialize import exact_json
-from .._verdict import runway_window
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config, settings_for
 
-__all__ = ["read_in_program", "read_in_run", "reading_for_guard"]
+__all__ = ["read_in_program", "read_in_run", "verdict_for_guard"]
 
 M = TypeVar("M")
 
@@ -90,33 +89,30 @@ def read_in_program(
     return read_in_run(BALANCE_ENDPOINT, account_id, namespace=namespace, credentials=options)
 
 
-def reading_for_guard(
-    account_id: str | None,
-    namespace: str = CREDENTIALS_NAMESPACE,
-    runway_window_days: int | None = None,
-    spending_limit: bool = False,
+def verdict_for_guard(
+    values: Mapping[str, Any], namespace: str = CREDENTIALS_NAMESPACE, now: datetime | None = None
 ) -> dict[str, Any]:
-    """What a guard hands its provider: ``{"result": <JSON text>, ...}`` or ``{"error": <message>}``.
+    """The guard's verdict, made in the program, for its provider to report (``check()`` relays it).
 
-    ``result`` is the balance; with ``runway_window_days``, ``usage`` is the usage history of those
-    complete UTC days; with ``spending_limit``, ``spending_limit`` is the account's cap. Made in the
-    program, these reads are the ones the program's other reads of the account share; the provider
-    judges them without asking Cloudflare again. Each is JSON text holding only the fields this
-    library knows, amounts digit for digit (a gRPC number would be a float). Never raises for an
-    unreadable account: the provider turns the error into one clean line, or a warning with
-    ``on_error="warn"``.
+    ``values`` are the guard's inputs (``floor_usd``, ...), all known. Refused inputs give
+    ``{"problems": [{"key": ..., "reason": ...}]}`` and no request; otherwise the account is read
+    as the rules need (balance, and usage history or spending limit when a rule needs them), in the
+    requests this run's other reads of the account share, and judged by the guard definition:
+    ``{"outputs": <the guard's outputs>, "stops_deploy": <bool>, "carry": <outputs to keep from the
+    previous state>}`` (an unreadable account keeps the previous reading's fields). Never raises for
+    an unreadable account: the verdict says so, in one clean line, and ``on_error`` decides.
     """
-    reads: dict[str, tuple[Endpoint[Any], dict[str, Any]]] = {"result": (BALANCE_ENDPOINT, {})}
-    if runway_window_days is not None:
-        start, end = runway_window(datetime.now(UTC), runway_window_days)
-        reads["usage"] = (USAGE_ENDPOINT, {"start": start, "end": end})
-    if spending_limit:
-        reads["spending_limit"] = (SPENDING_LIMIT_ENDPOINT, {})
+    parsed = parse_guard(values)
+    if parsed.guard is None:
+        return {"problems": [{"key": problem.key, "reason": problem.reason} for problem in parsed.problems]}
+    guard = parsed.guard
+    moment = now or datetime.now(UTC)
 
-    def wire(endpoint: Endpoint[Any], arguments: dict[str, Any]) -> str:
-        return exact_json(endpoint.to_wire(read_in_run(endpoint, account_id, namespace=namespace, arguments=arguments)))
+    def read() -> Reading:
+        with _program_client(guard.account_id, namespace=namespace) as client:
+            return read_for(client, guard.account_id, guard.rules, moment)
 
-    try:
-        return {key: wire(*read) for key, read in reads.items()}
-    except CloudflareBillingError as error:
-        return {"error": error.message}
+    verdict = judge_guard(guard, read, moment, GUARD_SUBJECT)
+    outputs = guard_outputs(verdict, {})
+    carry = [] if verdict.reading is not None else [*OBSERVED_KEYS, *RUNWAY_KEYS]
+    return {"outputs": outputs, "stops_deploy": verdict.stops_deploy, "carry": carry}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import pickletools
 from collections.abc import Callable
@@ -49,13 +48,15 @@ def test_the_guard_registers_its_options_and_no_credential(
     [guard] = [r for r in run.mocks.registered if r.typ == GUARD_TYPE]
     assert (guard.name, guard.custom) == ("guard", True)
     provider = guard.inputs.pop("__provider")
-    observed = guard.inputs.pop("observed")
-    assert json.loads(observed["result"], parse_float=Decimal)["balance"] == Decimal("4999.5")  # judged by the provider
-    assert SENTINEL not in repr(observed)
+    verdict = guard.inputs.pop("verdict")
+    assert verdict["outputs"]["balance_usd"] == 49.995  # judged in the program; check() reports it
+    assert (verdict["outputs"]["status"], verdict["stops_deploy"]) == ("breach", True)  # on_error does not soften it
+    assert SENTINEL not in repr(verdict)
     assert guard.inputs == {
         "account_id": ACCOUNT,
         "floor_usd": 50,
         "require_auto_topup": True,
+        "topup_failure_window_days": 3,
         "min_runway_days": 7,
         "runway_window_days": 7,
         "require_spending_limit": False,
@@ -66,7 +67,7 @@ def test_the_guard_registers_its_options_and_no_credential(
     assert SENTINEL not in repr(guard.inputs)
     assert isinstance(provider, str)  # not a secret: it holds nothing worth hiding
     assert_pickled_by_reference(provider)
-    # Read once each in the program (balance, and usage for the runway rule); check() judges those readings.
+    # Read once each in the program (balance, and usage for the runway rule), and judged there.
     assert api.request_count(ACCOUNT, "credit-balance") == api.request_count(ACCOUNT, "usage-history") == 1
     assert api.request_count() == 2
 
