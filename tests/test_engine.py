@@ -22,6 +22,7 @@ from .conftest import ACCOUNT, REPO, SENTINEL_TOKEN
 pytestmark = pytest.mark.engine
 
 
+GUARD_TYPE = "pulumi-python:dynamic/cf-billing:CreditBalanceGuard"
 BREACH = "are not enough to deploy: balance $9.99 is below the floor $10.00"
 
 
@@ -233,3 +234,39 @@ def test_measured_spend_refuses_a_deploy_the_floor_alone_would_allow(
     stack.up()
     assert stack.outputs()["released_version"] == "2"
     assert stack.outputs()["days_until_floor"] == 4
+
+
+def test_the_provider_host_starts_while_the_program_reads(
+    stack: LocalStack, fake_cloudflare_api: FakeCloudflareAPI, engine_bin_dir: Path, tmp_path: Path
+) -> None:
+    # The guard registers once the program has read and judged; the engine starts the dynamic-provider
+    # host on the first request for it. With a slow read, a host started by the guard's registration
+    # would start after the read: it must start before, so that its start-up and the read overlap.
+    stack.up()
+    fake_cloudflare_api.latency_s = 1.5
+    env = {**os.environ, **stack.workspace.env_vars, "PULUMI_HOME": str(tmp_path / "home")}
+    preview = subprocess.run(  # noqa: S603  # the engine under test, in the stack's own project
+        [str(engine_bin_dir / "pulumi"), "preview", "--stack", "dev", "--non-interactive", "-v=9", "--logtostderr"],
+        cwd=stack.project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
+    order = [
+        event
+        for line in preview.stderr.splitlines()
+        if line.startswith("{")
+        for message in [json.loads(line).get("msg", "")]
+        for event, marker in (
+            ("host launched", "Launching plugin 'pulumi-python"),
+            # The SDK's line once the guard's inputs are known (the engine's "received" line comes after
+            # it has started the guard's provider).
+            ("guard registering", f"resource registration prepared: ty={GUARD_TYPE}"),
+        )
+        if marker in message
+    ]
+    assert list(dict.fromkeys(order)) == ["host launched", "guard registering"]  # first of each, in order
+    assert "startProviderHost" not in preview.stdout  # the dropped answer is not shown
+    assert fake_cloudflare_api.request_count(ACCOUNT) == 2  # the up's read and the preview's, no more

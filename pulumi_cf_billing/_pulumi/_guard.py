@@ -7,10 +7,14 @@ guard fails its check with one line, and nothing that depends on it is created o
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
+import pulumi.runtime
+from pulumi.runtime.mocks import MockMonitor
 
 from .._guard_definition import OUTPUT_KEYS
 from .._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
@@ -83,6 +87,7 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
         credentials_namespace: str = CREDENTIALS_NAMESPACE,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        _start_provider_host()
         account = account_id or account_id_for(program_config)
         values: dict[str, Any] = {
             "account_id": account,
@@ -108,3 +113,37 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
         status, message = status_and_message
         if status in ("breach", "unreadable") and message:
             pulumi.log.warn(str(message), resource=self)
+
+
+PROVIDER_HOST_START = "pulumi-python:cf-billing:startProviderHost"
+"""An invoke of the dynamic providers' package, which no host implements: the request that starts the host."""
+
+_hosts_asked: weakref.WeakSet[pulumi.Resource] = weakref.WeakSet()
+"""The program runs (their root stack resources) that asked the engine to start the provider host."""
+_asking: set[asyncio.Future[None]] = set()
+"""The requests in flight, held until answered."""
+
+
+def _start_provider_host() -> None:
+    """Have the engine start Pulumi's dynamic-provider host now, while the program reads and judges.
+
+    The engine starts a provider's host on the first request for it. A guard's first request is its
+    registration, which waits for the verdict, that is for the program's read, so the host (a Python
+    process importing ``pulumi``, a third of a second here) would start only then and the guard's
+    check wait for it. An invoke of the dynamic providers' package waits for nothing: the engine
+    starts the host to answer it, the host answers that it has no functions, and that answer is
+    dropped. The read and the host's start overlap. Asked once per run; not under Pulumi's mocks,
+    which have no host (and whose ``call`` may refuse what it does not know).
+    """
+    root = pulumi.runtime.get_root_resource()
+    if root is None or root in _hosts_asked or isinstance(pulumi.runtime.settings.get_monitor(), MockMonitor):
+        return
+    _hosts_asked.add(root)
+
+    async def ask() -> None:
+        with contextlib.suppress(Exception):
+            await pulumi.runtime.invoke_async(PROVIDER_HOST_START, {})
+
+    request = asyncio.ensure_future(ask())
+    _asking.add(request)
+    request.add_done_callback(_asking.discard)
