@@ -8,8 +8,9 @@ is the ratio of the median wall times of whole operations, for previews and for 
 up, so both stacks exist and an unchanged reading shows no diff).
 
 Needs the engine that ``tools/engine/build`` makes (it is built or reused on first run).
-Run: ``.venv/bin/python benchmarks/bench_preview.py [pairs]`` (default 15 pairs, about five minutes: on a
-2-core machine a preview's wall time varies by a fifth from run to run, and fewer pairs move the ratio by several percent).
+Run: ``.venv/bin/python benchmarks/bench_preview.py [pairs]`` (default 15 pairs, about five minutes: on
+a 2-core machine a preview's wall time varies by a fifth from run to run, and fewer pairs move the ratio
+by several percent).
 """
 
 from __future__ import annotations
