@@ -18,10 +18,20 @@ from decimal import Decimal
 from ._money import MAX_DECIMAL_PLACES, MAX_USD, bounded_amount
 from ._text import shown
 
-__all__ = ["MAX_DAYS", "parse_amount_usd", "parse_bool", "parse_days", "parse_whole_number"]
+__all__ = [
+    "MAX_DAYS",
+    "MAX_SECONDS",
+    "parse_amount_usd",
+    "parse_bool",
+    "parse_days",
+    "parse_seconds",
+    "parse_whole_number",
+]
 
 MAX_DAYS = Decimal(36500)
 """The most days a days input may say: a century, far beyond any runway worth requiring."""
+MAX_SECONDS = Decimal(86400)
+"""The most seconds a timeout or an interval may say: a day."""
 
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 _PLAIN_WHOLE = re.compile(r"[0-9]+", re.ASCII)
@@ -63,6 +73,16 @@ def parse_amount_usd(value: object, *, what: str) -> Decimal:
 def parse_days(value: object, *, what: str) -> Decimal:
     """A number of days, exact: a JSON number or ASCII text like ``7`` or ``2.5``; 0 to :data:`MAX_DAYS`."""
     return _bounded(value, what, "days", MAX_DAYS, "7 or 2.5")
+
+
+def parse_seconds(value: object, *, what: str) -> Decimal:
+    """A positive number of seconds, exact: a JSON number or ASCII text like ``30`` or ``0.5``; up to a day."""
+    number = _plain_number(value)
+    if number is not None and 0 < number <= MAX_SECONDS:
+        return number
+    raise ValueError(
+        f"{what} must be a positive number of seconds up to {MAX_SECONDS:,}, like 30 or 0.5; got {shown(value)}"
+    )
 
 
 def _whole(value: object) -> int | None:

@@ -36,6 +36,11 @@ __all__ = ["api"]  # the fixture, shared with test_cli
         ),
         (["check", "--floor-usd", "1,000"], "like 50 or 49.99; got '1,000'"),
         (["usage", "--floor-usd", "5e1"], "like 50 or 49.99; got '5e1'"),
+        (["balance", "--timeout", "٢"], "positive number of seconds up to a day; got '٢'"),  # float() took it
+        (["balance", "--timeout", "1e3"], "positive number of seconds up to a day; got '1e3'"),
+        (["balance", "--timeout", "86401"], "positive number of seconds up to a day; got '86401'"),
+        (["fake-api", "--port", "٨٠"], "port number from 0 to 65535; got '٨٠'"),  # str.isdigit() took it
+        (["fake-api", "--port", "65536"], "port number from 0 to 65535; got '65536'"),
     ],
 )
 def test_out_of_bounds_or_mistyped_numbers_exit_2_naming_the_rule(

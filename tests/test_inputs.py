@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from pulumi_cf_billing._inputs import parse_amount_usd, parse_bool, parse_days, parse_whole_number
+from pulumi_cf_billing._inputs import parse_amount_usd, parse_bool, parse_days, parse_seconds, parse_whole_number
 from pulumi_cf_billing._money import MAX_USD
 
 from .conftest import SENTINEL_TOKEN
@@ -42,6 +42,17 @@ def test_days_have_their_own_words_and_bound() -> None:
         parse_days("$7", what="min_runway_days")
     with pytest.raises(ValueError, match="up to 36,500"):
         parse_days(36501, what="min_runway_days")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("30", Decimal(30)), ("0.5", Decimal("0.5")), (2.5, Decimal("2.5"))])
+def test_seconds_are_positive_plain_decimals_up_to_a_day(value: object, expected: Decimal) -> None:
+    assert parse_seconds(value, what="--timeout") == expected
+
+
+@pytest.mark.parametrize("value", ["0", 0, "1e3", " 5", "٢", "1_0", "86400.5", float("inf"), True, None])
+def test_other_seconds_are_refused(value: object) -> None:
+    with pytest.raises(ValueError, match=r"^--timeout must be a positive number of seconds up to 86,400"):
+        parse_seconds(value, what="--timeout")
 
 
 @pytest.mark.parametrize(("value", "expected"), [(7, 7), (7.0, 7), ("90", 90), ("1", 1)])

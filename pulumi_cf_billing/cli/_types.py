@@ -8,24 +8,22 @@ Amounts, days and whole numbers are not here: they are parsed by :mod:`.._inputs
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
-from .._inputs import parse_whole_number
+from .._inputs import parse_seconds, parse_whole_number
 from .._text import shown
 
 __all__ = ["port_number", "positive_int", "positive_seconds"]
 
 
 def positive_seconds(text: str) -> float:
-    """A finite number of seconds greater than zero."""
+    """A number of seconds greater than zero, up to a day, in ASCII digits, by :func:`parse_seconds`."""
     try:
-        seconds = float(text)
+        return float(parse_seconds(text, what="the seconds"))
     except ValueError:
-        seconds = math.nan
-    if not 0 < seconds < math.inf:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds; got {shown(text)}")
-    return seconds
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of seconds up to a day; got {shown(text)}"
+        ) from None
 
 
 def positive_int(text: str) -> int:
@@ -37,7 +35,8 @@ def positive_int(text: str) -> int:
 
 
 def port_number(text: str) -> int:
-    """A TCP port: 0 (any free port) to 65535."""
-    if not text.strip().isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535; got {shown(text)}")
-    return int(text)
+    """A TCP port: 0 (any free port) to 65535, in ASCII digits, by :func:`parse_whole_number`."""
+    try:
+        return parse_whole_number(text, what="the port", minimum=0, maximum=65535)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535; got {shown(text)}") from None
