@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from pulumi_cf_billing.testing import FakeCloudflareAPI
+
 # Property tests never fail for being slow on a loaded machine (no deadline, no too_slow health check);
 # in CI they are also deterministic (a fixed seed per test, no example database), while locally they
 # explore with fresh randomness.
@@ -51,6 +53,29 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+CLOUDFLARE_ENV = (
+    "CLOUDFLARE_API_TOKEN",
+    "CLOUDFLARE_API_KEY",
+    "CLOUDFLARE_EMAIL",
+    "CLOUDFLARE_ACCOUNT_ID",
+    "CLOUDFLARE_BASE_URL",
+)
+"""What the command line reads from the environment."""
+
+
+@pytest.fixture
+def fake_api_in_environment(
+    fake_cloudflare_api: FakeCloudflareAPI, monkeypatch: pytest.MonkeyPatch
+) -> FakeCloudflareAPI:
+    """The fake API, accepting the sentinel token, with the environment pointing at it and nothing else set."""
+    for name in CLOUDFLARE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", fake_cloudflare_api.base_url)
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", SENTINEL_TOKEN)
+    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
+    return fake_cloudflare_api
 
 
 class OffLoopbackError(AssertionError):

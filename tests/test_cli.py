@@ -30,16 +30,9 @@ from pulumi_cf_billing.cli._fetch import ReadHooks
 from pulumi_cf_billing.cli._progress import Progress
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
-from .conftest import ACCOUNT, OTHER_ACCOUNT, SENTINEL_TOKEN, FakeClock
+from .conftest import ACCOUNT, CLOUDFLARE_ENV, OTHER_ACCOUNT, SENTINEL_TOKEN, FakeClock
 
 THIRD_ACCOUNT = "00000000000000000000000000000abc"
-CLOUDFLARE_ENV = (
-    "CLOUDFLARE_API_TOKEN",
-    "CLOUDFLARE_API_KEY",
-    "CLOUDFLARE_EMAIL",
-    "CLOUDFLARE_ACCOUNT_ID",
-    "CLOUDFLARE_BASE_URL",
-)
 BALANCE_KEYS = {
     "account_id",
     "balance",
@@ -67,14 +60,9 @@ CLI = Callable[..., Run]
 
 
 @pytest.fixture
-def api(fake_cloudflare_api: FakeCloudflareAPI, monkeypatch: pytest.MonkeyPatch) -> FakeCloudflareAPI:
+def api(fake_api_in_environment: FakeCloudflareAPI) -> FakeCloudflareAPI:
     """The fake API, accepting the sentinel token, with the environment pointing at it and nothing else set."""
-    for name in CLOUDFLARE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CLOUDFLARE_BASE_URL", fake_cloudflare_api.base_url)
-    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", SENTINEL_TOKEN)
-    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
-    return fake_cloudflare_api
+    return fake_api_in_environment
 
 
 @pytest.fixture

@@ -16,15 +16,10 @@ from .conftest import ACCOUNT, OTHER_ACCOUNT, SENTINEL_TOKEN
 
 
 @pytest.fixture
-def api(fake_cloudflare_api: FakeCloudflareAPI, monkeypatch: pytest.MonkeyPatch) -> FakeCloudflareAPI:
-    for name in ("CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_ACCOUNT_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CLOUDFLARE_BASE_URL", fake_cloudflare_api.base_url)
-    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", SENTINEL_TOKEN)
-    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
-    fake_cloudflare_api.add_account(ACCOUNT, balance_cents=5000, spend_usd_per_day=10)
-    fake_cloudflare_api.add_account(OTHER_ACCOUNT, balance_cents=5000, spend_usd_per_day=1)
-    return fake_cloudflare_api
+def api(fake_api_in_environment: FakeCloudflareAPI) -> FakeCloudflareAPI:
+    fake_api_in_environment.add_account(ACCOUNT, balance_cents=5000, spend_usd_per_day=10)
+    fake_api_in_environment.add_account(OTHER_ACCOUNT, balance_cents=5000, spend_usd_per_day=1)
+    return fake_api_in_environment
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -21,7 +21,7 @@ from pulumi_cf_billing.cli import ExitCode, main
 from pulumi_cf_billing.testing import FakeCloudflareAPI
 
 from .conftest import ACCOUNT, OTHER_ACCOUNT, SENTINEL_TOKEN
-from .test_cli import CLOUDFLARE_ENV, Run, clean_env, ids
+from .test_cli import Run, clean_env, ids
 
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"
 
@@ -36,13 +36,8 @@ def poll_until(condition: Callable[[], bool], what: str, timeout_s: float = 30.0
 
 
 @pytest.fixture
-def api(fake_cloudflare_api: FakeCloudflareAPI, monkeypatch: pytest.MonkeyPatch) -> FakeCloudflareAPI:
-    for name in CLOUDFLARE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CLOUDFLARE_BASE_URL", fake_cloudflare_api.base_url)
-    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", SENTINEL_TOKEN)
-    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
-    return fake_cloudflare_api
+def api(fake_api_in_environment: FakeCloudflareAPI) -> FakeCloudflareAPI:
+    return fake_api_in_environment
 
 
 @pytest.fixture
