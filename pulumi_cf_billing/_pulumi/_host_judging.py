@@ -22,7 +22,7 @@ from pulumi.dynamic import CheckFailure, CheckResult
 from pulumi.output import Unknown
 
 from .._assess import Reading, Rules, read_for
-from .._guard_definition import GUARD_SUBJECT, OUTPUT_KEYS, Guard, guard_outputs, judge_guard, parse_guard
+from .._guard_definition import GUARD_SUBJECT, OUTPUT_KEYS, guard_outputs, judge_guard, parse_guard
 from ._settings import CREDENTIALS_NAMESPACE, Lookup, settings_for
 
 __all__ = ["Reader", "check_unjudged", "judge_reading"]
@@ -42,7 +42,7 @@ def check_unjudged(
     failures = [CheckFailure(problem.key, problem.reason) for problem in parsed.problems]
     if parsed.guard is None or any(_unknown(news.get(key)) for key in ("credentials_namespace", *waiting)):
         return CheckResult(news, failures)
-    state, failure = _judge(parsed.guard, news, olds, lookup)
+    state, failure = judge_reading(news, olds, lookup)
     if failure is not None:
         return CheckResult(news, [CheckFailure("floor_usd", failure)])
     return CheckResult({**news, **state}, [])
@@ -52,6 +52,7 @@ def judge_reading(
     news: Mapping[str, Any],
     olds: Mapping[str, Any],
     lookup: Lookup,
+    *,
     now: datetime | None = None,
     read: Reader | None = None,
 ) -> tuple[dict[str, Any], str | None]:
@@ -70,18 +71,7 @@ def judge_reading(
         return {**{key: olds.get(key) for key in OUTPUT_KEYS}, "status": "unreadable", "message": message}, (
             message if failing else None
         )
-    return _judge(parsed.guard, news, olds, lookup, now=now, read=read)
-
-
-def _judge(
-    guard: Guard,
-    news: Mapping[str, Any],
-    olds: Mapping[str, Any],
-    lookup: Lookup,
-    *,
-    now: datetime | None = None,
-    read: Reader | None = None,
-) -> tuple[dict[str, Any], str | None]:
+    guard = parsed.guard
     moment = now or datetime.now(UTC)
     reader = read or _reader(lookup)
     verdict = judge_guard(guard, lambda: reader(news, guard.rules, moment), moment, GUARD_SUBJECT)
