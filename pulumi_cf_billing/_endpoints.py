@@ -1,11 +1,11 @@
 """The endpoint table: each read-only billing endpoint described once, every surface built from it.
 
 An :class:`Endpoint` says where to read (its path segment and query), how its ``result`` becomes a
-model and goes back on the wire, its JSON-ready form in people's units, the plugin's arguments and
-what the fake API answers. Built from :data:`ENDPOINTS`: the clients' ``read`` (under ``get``,
-``get_usage_history`` and ``get_spending_limit``), the plugin's ``Invoke``, the fake API's routes, and
-the Python Pulumi functions, which ``tools/gen_functions.py`` generates from this table and the
-provider schema (``provider/schema.json``: the results' fields, types and units).
+model, its JSON-ready form in people's units, the plugin's arguments and what the fake API answers.
+Built from :data:`ENDPOINTS`: the clients' ``read`` (under ``get``, ``get_usage_history`` and
+``get_spending_limit``), the plugin's ``Invoke``, the fake API's routes, and the Python Pulumi
+functions, which ``tools/gen_functions.py`` generates from this table and the provider schema
+(``provider/schema.json``: the results' fields, types and units).
 """
 
 from __future__ import annotations
@@ -25,12 +25,9 @@ from ._results import (
     Call,
     Query,
     ResultReader,
-    credit_balance_to_wire,
     read_credit_balance,
     read_spending_limit,
     read_usage_history,
-    spending_limit_to_wire,
-    usage_history_to_wire,
     usage_query,
 )
 from ._serialize import credit_balance_to_dict, spending_limit_to_dict, usage_history_to_dict
@@ -81,8 +78,6 @@ class Endpoint(Generic[M]):
     """One read-only billing endpoint, ``GET {base_url}/accounts/{account_id}/ai-gateway/billing/{name}``.
 
     - ``read`` makes the ``result`` a model ``M`` (see :data:`._results.ResultReader`);
-    - ``to_wire`` is the ``result`` Cloudflare would send for a model (cents as on the wire), which
-      ``read`` reads back: what a guard's program hands its provider;
     - ``to_dict`` is a model as JSON-ready data in the keys and units people read (``*_usd`` in US
       dollars): what ``--json``, the Pulumi functions and the plugin return;
     - ``fake`` is what the fake API answers for one of its accounts;
@@ -94,7 +89,6 @@ class Endpoint(Generic[M]):
 
     name: str
     read: ResultReader[M]
-    to_wire: Callable[[M], dict[str, Any]]
     to_dict: Callable[[M], dict[str, Any]]
     fake: FakeAnswer
     query: Callable[..., Query] = no_query
@@ -143,14 +137,12 @@ def _spending_limit_to_dict(limit: SpendingLimit) -> dict[str, Any]:
 BALANCE_ENDPOINT: Endpoint[CreditBalance] = Endpoint(
     CREDIT_BALANCE,
     read_credit_balance,
-    credit_balance_to_wire,
     credit_balance_to_dict,
     fake=lambda account, _query, _now_ms: account.result(),
 )
 USAGE_ENDPOINT: Endpoint[UsageHistory] = Endpoint(
     USAGE_HISTORY,
     read_usage_history,
-    usage_history_to_wire,
     usage_history_to_dict,
     fake=lambda account, query, now_ms: account.usage_result(query, now_ms),
     query=usage_query,
@@ -159,7 +151,6 @@ USAGE_ENDPOINT: Endpoint[UsageHistory] = Endpoint(
 SPENDING_LIMIT_ENDPOINT: Endpoint[SpendingLimit] = Endpoint(
     SPENDING_LIMIT,
     read_spending_limit,
-    spending_limit_to_wire,
     _spending_limit_to_dict,
     fake=lambda account, _query, _now_ms: account.spending_limit_result(),
 )

@@ -29,13 +29,10 @@ __all__ = [
     "Query",
     "ResultProblem",
     "ResultReader",
-    "credit_balance_to_wire",
     "epoch_ms",
     "read_credit_balance",
     "read_spending_limit",
     "read_usage_history",
-    "spending_limit_to_wire",
-    "usage_history_to_wire",
     "usage_query",
 ]
 
@@ -119,29 +116,6 @@ def read_credit_balance(result: dict[str, Any], account_id: str) -> CreditBalanc
     )
 
 
-def credit_balance_to_wire(balance: CreditBalance) -> dict[str, Any]:
-    """The ``result`` Cloudflare would send for ``balance``: the known fields only, amounts as ``Decimal``.
-
-    :func:`read_credit_balance` reads it back to an equal :class:`CreditBalance`; fields this
-    library does not know are left out, so nothing a server reflected travels further.
-    """
-    topup = balance.topup_config
-    payment = balance.payment_method
-    return {
-        "balance": balance.balance,
-        "has_default_payment_method": balance.has_default_payment_method,
-        "payment_method": None if payment is None else {"brand": payment.brand, "last4": payment.last4},
-        "topup_config": {
-            "amount": topup.amount,
-            "threshold": topup.threshold,
-            "disabledReason": topup.disabled_reason,
-            "error": topup.error,
-            "lastFailedAt": topup.last_failed_at,
-        },
-        "first_topup_success": balance.first_topup_success,
-    }
-
-
 def read_usage_history(result: dict[str, Any], account_id: str) -> UsageHistory:
     """The usage-history ``result``: buckets in time order, spend in US dollars as Cloudflare documents.
 
@@ -212,23 +186,3 @@ def usage_query(window: str = "day", start: datetime | None = None, end: datetim
     query |= {"start_time": str(epoch_ms(start))} if start is not None else {}
     query |= {"end_time": str(epoch_ms(end))} if end is not None else {}
     return tuple(sorted(query.items()))
-
-
-def usage_history_to_wire(usage: UsageHistory) -> dict[str, Any]:
-    """The ``result`` Cloudflare would send for ``usage`` (known fields, exact values, epoch milliseconds)."""
-    history = [
-        {
-            "id": bucket.id,
-            "aggregated_value": bucket.aggregated_value,
-            "start_time": epoch_ms(bucket.start),
-            "end_time": epoch_ms(bucket.end),
-        }
-        for bucket in usage.buckets
-    ]
-    return {"history": history}
-
-
-def spending_limit_to_wire(limit: SpendingLimit) -> dict[str, Any]:
-    """The ``result`` Cloudflare would send for ``limit`` (amount in US cents)."""
-    config = {"amount": limit.amount, "duration": limit.duration, "strategy": limit.strategy}
-    return {"enabled": limit.enabled, "config": config}

@@ -12,7 +12,6 @@ import sys
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -23,7 +22,6 @@ from pulumi_cf_billing import AccountNotFoundError, AsyncBillingClient, BillingC
 from pulumi_cf_billing import _endpoints as table
 from pulumi_cf_billing._endpoints import Endpoint
 from pulumi_cf_billing._results import Query, ResultProblem
-from pulumi_cf_billing._serialize import exact_json
 from pulumi_cf_billing.provider import SCHEMA_PATH
 from pulumi_cf_billing.provider._functions import _FUNCTIONS
 from pulumi_cf_billing.provider._values import camel
@@ -63,7 +61,6 @@ def logs_query(gateway: str = "all") -> Query:
 LOGS_COUNT = Endpoint(
     "gateway-logs-count",
     read_logs_count,
-    to_wire=lambda logs: {"count": logs.count},
     to_dict=lambda logs: {"account_id": logs.account_id, "count": logs.count},
     fake=lambda account, query, _now_ms: {"count": len(parse_qs(query)["gateway"][0]) * 100},
     query=logs_query,
@@ -204,19 +201,6 @@ def test_the_schema_declares_a_function_for_each_endpoint_with_its_python_argume
     }
     assert {token: set(inputs) for token, inputs in declared.items()} == expected
     assert set(_FUNCTIONS) == set(declared)  # the plugin's Invoke answers each, from the table
-
-
-@pytest.mark.parametrize("endpoint", [*table.ENDPOINTS.values(), LOGS_COUNT], ids=lambda endpoint: endpoint.name)
-def test_the_wire_form_reads_back_to_the_same_model(logs_api: FakeCloudflareAPI, endpoint: Endpoint[Any]) -> None:
-    logs_api.accounts[ACCOUNT].spending_limit = {"amount": 4999.5, "duration": "daily", "strategy": "fixed"}
-    logs_api.accounts[ACCOUNT].spend_usd_per_day = Decimal("1.25")
-
-    with BillingClient(account_id=ACCOUNT, api_token=SENTINEL_TOKEN, base_url=logs_api.base_url) as client:
-        model = client.read(endpoint)
-    wire = json.loads(exact_json(endpoint.to_wire(model)), parse_float=Decimal)
-
-    assert endpoint.read(wire, ACCOUNT) == model
-    assert json.loads(json.dumps(endpoint.to_dict(model)))["account_id"] == ACCOUNT
 
 
 def test_results_are_typed_keyword_only_and_document_their_units() -> None:

@@ -5,9 +5,12 @@
 - ``_functions``: their one implementation, and their results' ``@pulumi.output_type`` classes (``result_type``);
 - ``_assertions``: ``require_credit_balance``, a check that keeps nothing in state;
 - ``_guard``: the ``CreditBalanceGuard`` resource a program declares;
-- ``_dynamic_provider``: the guard's dynamic provider, run by Pulumi's provider host (pickled by reference);
+- ``_dynamic_provider``: the guard's dynamic provider, run by Pulumi's provider host (pickled by reference),
+  which reports the verdict the program made;
+- ``_host_judging``: what that provider judges itself (``pulumi refresh``, a check without a verdict),
+  loaded only then;
 - ``_settings``: where credentials, base URL and account id come from (arguments, stack config, environment);
-- ``_program``: the one read path of a program run, shared by all of the above.
+- ``_program``: the one read path of a program run, shared by all of the above, and the guard's verdict.
 
 Imports go one way: this layer uses the core (``pulumi_cf_billing._*``); the core never imports it.
 """
