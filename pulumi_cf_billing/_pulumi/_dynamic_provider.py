@@ -84,6 +84,8 @@ class CreditBalanceGuardProvider(ResourceProvider):
 def _relay(verdict: Mapping[str, Any], olds: Mapping[str, Any], news: dict[str, Any]) -> CheckResult:
     """The program's verdict as a check: its refusals, its failure line, or the inputs plus its outputs.
 
+    The checked inputs leave the verdict out (the engine keeps them in state; the outputs are there already).
+
     An unreadable account keeps the previous reading's fields (``carry``) from ``olds``.
     """
     problems = verdict.get("problems") or []
@@ -92,7 +94,7 @@ def _relay(verdict: Mapping[str, Any], olds: Mapping[str, Any], news: dict[str, 
     outputs = {**verdict.get("outputs", {}), **{key: olds.get(key) for key in verdict.get("carry") or []}}
     if verdict.get("stops_deploy"):
         return CheckResult(news, [CheckFailure("floor_usd", str(outputs.get("message")))])
-    return CheckResult({**news, **outputs}, [])
+    return CheckResult({**_record(news), **outputs}, [])
 
 
 def _same(old: Any, new: Any) -> bool:
