@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -528,14 +529,11 @@ def test_the_module_runs_as_a_console_script(api: FakeCloudflareAPI) -> None:
         assert SENTINEL_TOKEN not in result.stdout + result.stderr
 
 
-@pytest.fixture
-def fake_api_process(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``cf-billing fake-api`` in a subprocess, with extra arguments and environment from the param; and its URL."""
-    argv, env = getattr(request, "param", ([], {}))
-    command = [sys.executable, "-m", "pulumi_cf_billing.cli", "fake-api", "--port", "0", *argv]
-    process = subprocess.Popen(  # noqa: S603
-        command, env=clean_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+@contextmanager
+def cli_process(argv: list[str], env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``cf-billing ARGV`` as a real process, and the first line it prints; killed and reaped afterwards."""
+    command = [sys.executable, "-m", "pulumi_cf_billing.cli", *argv]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
     try:
         assert process.stdout is not None
         yield process, process.stdout.readline().strip()
@@ -546,6 +544,14 @@ def fake_api_process(request: pytest.FixtureRequest) -> Iterator[tuple[subproces
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+@pytest.fixture
+def fake_api_process(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``cf-billing fake-api`` in a subprocess, with extra arguments and environment from the param; and its URL."""
+    argv, env = getattr(request, "param", ([], {}))
+    with cli_process(["fake-api", "--port", "0", *argv], clean_env(**env)) as started:
+        yield started
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

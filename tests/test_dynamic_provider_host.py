@@ -15,8 +15,6 @@ import asyncio
 import base64
 import os
 import pickletools
-import selectors
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -33,14 +31,15 @@ from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
 from pulumi_cf_billing._pulumi import _dynamic_provider
 from pulumi_cf_billing._pulumi._dynamic_provider import CreditBalanceGuardProvider
-from pulumi_cf_billing._pulumi._program import verdict_for_guard
+from pulumi_cf_billing._pulumi._guard import verdict_for_guard
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from .conftest import ACCOUNT, SENTINEL_TOKEN
+from .provider_process import ProviderProcess
 
 SENTINEL = SENTINEL_TOKEN
 URN = "urn:pulumi:stack::project::pulumi-python:dynamic/cf-billing:CreditBalanceGuard::guard"
@@ -51,34 +50,14 @@ SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44
 PROVIDER = serialize_provider(CreditBalanceGuardProvider())
 
 
-class Host:
+class Host(ProviderProcess):
     """One ``python -m pulumi.dynamic`` process and a gRPC stub to it, speaking plain dicts."""
 
     def __init__(self, stderr_path: Path, env: dict[str, str]) -> None:
-        self.stderr_path = stderr_path
-        self.stopped = False
-        self.channel: grpc.Channel | None = None
-        with stderr_path.open("wb") as stderr:
-            # -u as the engine starts it: the host prints its port without flushing.
-            self.process = subprocess.Popen(  # our own interpreter, fixed arguments
-                [sys.executable, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, stderr=stderr, env=env
-            )
-        first_line = self._first_line(START_TIMEOUT_S)  # the host prints its port once it is serving
-        if not first_line.strip().isdigit():
-            self.stop()
-            pytest.fail(f"the provider host did not start: {first_line!r}\n{self.stderr_text()}", pytrace=False)
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{int(first_line)}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        # -u as the engine starts it: the host prints its port without flushing.
+        argv = [sys.executable, "-u", "-m", "pulumi.dynamic"]
+        super().__init__(argv, stderr_path, env, what="the provider host", start_timeout_s=START_TIMEOUT_S)
         self.loop = asyncio.new_event_loop()
-
-    def _first_line(self, timeout_s: float) -> bytes:
-        """The first line the host prints, or ``b""`` when it prints none within ``timeout_s`` (or exits)."""
-        assert self.process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            if not selector.select(timeout_s):
-                return b""
-        return self.process.stdout.readline()
 
     # -- the engine's calls -------------------------------------------------------------------
 
@@ -130,25 +109,11 @@ class Host:
         assert SENTINEL.encode() not in response.SerializeToString(), f"the host's {method} response carries the token"
         return response
 
-    def stderr_text(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
     def stop(self) -> str:
         """Stop the host (idempotent) and return its stderr."""
-        if not self.stopped:
-            self.stopped = True
-            if self.channel is not None:
-                self.channel.close()
-                self.loop.close()
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            assert self.process.stdout is not None
-            self.process.stdout.close()
-        return self.stderr_text()
+        if hasattr(self, "loop"):
+            self.loop.close()
+        return super().stop()
 
 
 HostFactory = Callable[..., Host]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from pulumi_cf_billing.cli import ExitCode, main
 from pulumi_cf_billing.testing import FakeCloudflareAPI
 
 from .conftest import ACCOUNT, OTHER_ACCOUNT, SENTINEL_TOKEN
-from .test_cli import Run, clean_env, ids
+from .test_cli import Run, clean_env, cli_process, ids
 
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"
 
@@ -144,21 +143,9 @@ def exporter_process(api: FakeCloudflareAPI, tmp_path: Path) -> Iterator[tuple[s
     api.add_account(ACCOUNT, balance_cents=7000)
     textfile = tmp_path / "cf_billing.prom"
     argv = ["--listen", "127.0.0.1:0", "--textfile", str(textfile), "--floor-usd", "50", *ids(ACCOUNT)]
-    command = [sys.executable, "-m", "pulumi_cf_billing.cli", "metrics", *argv]
     env = clean_env(CLOUDFLARE_BASE_URL=api.base_url, CLOUDFLARE_API_TOKEN=SENTINEL_TOKEN)
-    process = subprocess.Popen(  # noqa: S603
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        yield process, process.stdout.readline().strip(), textfile
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=60)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+    with cli_process(["metrics", *argv], env) as (process, url):
+        yield process, url, textfile
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

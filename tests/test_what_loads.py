@@ -62,6 +62,16 @@ assert result.failures == [] and result.inputs["status"] == "ok", result
     assert not loaded & {*JUDGING, *READING, "pulumi_cf_billing._pulumi._host_judging"}
 
 
+def test_a_program_that_only_reads_loads_no_judging() -> None:
+    # The guard's verdict lives with the guard: functions alone never load the guard definition.
+    loaded = loaded_after(
+        "from pulumi_cf_billing import get_credit_balance_output, get_spending_limit_output, get_usage_history_output"
+    )
+
+    assert "pulumi_cf_billing._pulumi._program" in loaded
+    assert not loaded & set(JUDGING[:3])  # the definition, the assessment, the verdict; the models are read
+
+
 def test_a_read_loads_httpcore_but_not_httpx(fake_cloudflare_api: FakeCloudflareAPI) -> None:
     fake_cloudflare_api.add_account(ACCOUNT)
     fake_cloudflare_api.add_token(SENTINEL_TOKEN)

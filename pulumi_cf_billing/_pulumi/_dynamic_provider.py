@@ -3,7 +3,7 @@
 The program judges, the provider reports. ``check()`` runs in both ``pulumi preview`` and ``pulumi
 up``, and is the one place where a failure reaches the user as one clean line instead of a Python
 traceback: it relays the verdict the program made (the ``verdict`` input, see
-:func:`._program.verdict_for_guard`: refused inputs, or the outputs and whether the deploy stops) and
+:func:`._guard.verdict_for_guard`: refused inputs, or the outputs and whether the deploy stops) and
 returns the user's inputs plus those outputs; ``diff()`` compares them with state, so an unchanged
 balance shows no diff; ``create()``/``update()`` only record; ``read()`` (``pulumi refresh``) reads
 the balance again; ``delete()`` makes no API call.
@@ -37,8 +37,8 @@ __all__ = ["VERDICT_INPUT", "CreditBalanceGuardProvider"]
 
 VERDICT_INPUT = "verdict"
 """The program's verdict: ``{"problems": [...]}`` or ``{"outputs": ..., "stops_deploy": ..., "carry": [...]}``."""
-NOT_RECORDED = ("__provider", VERDICT_INPUT, "observed")
-"""Inputs that are not the guard's own: the pickled provider, the verdict, the reading earlier versions handed over."""
+NOT_RECORDED = ("__provider", VERDICT_INPUT)
+"""Inputs that are not the guard's own: the pickled provider (the host adds it back), and the verdict."""
 
 # The stack config from configure(), kept in the host process only: never on the pickled provider.
 _stack_config: dict[str, ConfigureRequest] = {}

@@ -1,7 +1,7 @@
 """Judging inside Pulumi's provider host, for what the program did not judge (``pulumi refresh``, unknown inputs).
 
 A program's :class:`~._guard.CreditBalanceGuard` judges in the program and hands ``check()`` its
-verdict (see :func:`._program.verdict_for_guard`); this module serves the rest, and loads only when
+verdict (see :func:`._guard.verdict_for_guard`); this module serves the rest, and loads only when
 it is needed, so a plain preview or up never imports the judging into the provider host:
 
 - a check whose verdict is not known yet (a preview with an unknown input): known inputs are still

@@ -12,20 +12,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pulumi.runtime
 
-from .._assess import Reading, read_for
 from .._cache import PROGRAM_RUN_CACHES, SingleFlightCache
 from .._client import CreditBalanceClient
 from .._endpoints import BALANCE_ENDPOINT, Endpoint
-from .._guard_definition import GUARD_SUBJECT, OBSERVED_KEYS, RUNWAY_KEYS, guard_outputs, judge_guard, parse_guard
 from .._models import CreditBalance
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config, settings_for
 
-__all__ = ["read_in_program", "read_in_run", "verdict_for_guard"]
+__all__ = ["read_in_program", "read_in_run", "run_client"]
 
 M = TypeVar("M")
 
@@ -36,7 +33,7 @@ def _run_cache() -> SingleFlightCache[object]:
     return SingleFlightCache(time.monotonic) if root is None else PROGRAM_RUN_CACHES.for_owner(root)
 
 
-def _program_client(
+def run_client(
     account_id: str | None,
     *,
     namespace: str = CREDENTIALS_NAMESPACE,
@@ -71,7 +68,7 @@ def read_in_run(
 
     ``credentials`` holds the explicit ``api_token``, ``api_key``, ``email`` and ``base_url`` arguments.
     """
-    with _program_client(account_id, namespace=namespace, **(credentials or {})) as client:
+    with run_client(account_id, namespace=namespace, **(credentials or {})) as client:
         return client.read(endpoint, **(arguments or {}))
 
 
@@ -87,32 +84,3 @@ def read_in_program(
     """Read ``account_id``'s balance, once per run. Raises :class:`CloudflareBillingError` subclasses."""
     options = {"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url}
     return read_in_run(BALANCE_ENDPOINT, account_id, namespace=namespace, credentials=options)
-
-
-def verdict_for_guard(
-    values: Mapping[str, Any], namespace: str = CREDENTIALS_NAMESPACE, now: datetime | None = None
-) -> dict[str, Any]:
-    """The guard's verdict, made in the program, for its provider to report (``check()`` relays it).
-
-    ``values`` are the guard's inputs (``floor_usd``, ...), all known. Refused inputs give
-    ``{"problems": [{"key": ..., "reason": ...}]}`` and no request; otherwise the account is read
-    as the rules need (balance, and usage history or spending limit when a rule needs them), in the
-    requests this run's other reads of the account share, and judged by the guard definition:
-    ``{"outputs": <the guard's outputs>, "stops_deploy": <bool>, "carry": <outputs to keep from the
-    previous state>}`` (an unreadable account keeps the previous reading's fields). Never raises for
-    an unreadable account: the verdict says so, in one clean line, and ``on_error`` decides.
-    """
-    parsed = parse_guard(values)
-    if parsed.guard is None:
-        return {"problems": [{"key": problem.key, "reason": problem.reason} for problem in parsed.problems]}
-    guard = parsed.guard
-    moment = now or datetime.now(UTC)
-
-    def read() -> Reading:
-        with _program_client(guard.account_id, namespace=namespace) as client:
-            return read_for(client, guard.account_id, guard.rules, moment)
-
-    verdict = judge_guard(guard, read, moment, GUARD_SUBJECT)
-    outputs = guard_outputs(verdict, {})
-    carry = [] if verdict.reading is not None else [*OBSERVED_KEYS, *RUNWAY_KEYS]
-    return {"outputs": outputs, "stops_deploy": verdict.stops_deploy, "carry": carry}

@@ -10,22 +10,20 @@ traceback, and so is the plugin's stderr when it stops.
 from __future__ import annotations
 
 import os
-import select
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import grpc
-import pytest
 from google.protobuf import empty_pb2
 from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
 from pulumi_cf_billing.provider._values import to_value
 
 from ..conftest import SENTINEL_TOKEN
+from ..provider_process import ProviderProcess
 
 RPC_TIMEOUT_S = 20.0
 START_TIMEOUT_S = 30.0
@@ -48,29 +46,12 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}, **extra}
 
 
-class PluginProcess:
+class PluginProcess(ProviderProcess):
     """One running plugin and a stub to it."""
 
     def __init__(self, stderr_path: Path, env: Mapping[str, str]) -> None:
-        self.stderr_path = stderr_path
-        with stderr_path.open("wb") as stderr:
-            self.process = subprocess.Popen(  # our own interpreter, fixed arguments
-                [sys.executable, "-u", "-m", "pulumi_cf_billing.provider", "127.0.0.1:1"],
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=dict(env),
-            )
-        self.stopped = False
-        port = self._first_line()
-        if not port.isdigit():
-            pytest.fail(f"the plugin did not start: {port!r}\n{self.stop()}", pytrace=False)
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-
-    def _first_line(self) -> str:
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT_S)
-        return self.process.stdout.readline().decode().strip() if ready else ""
+        argv = [sys.executable, "-u", "-m", "pulumi_cf_billing.provider", "127.0.0.1:1"]
+        super().__init__(argv, stderr_path, env, what="the plugin", start_timeout_s=START_TIMEOUT_S)
 
     # -- the engine's calls -----------------------------------------------------------------------
 
@@ -126,25 +107,6 @@ class PluginProcess:
             raise
         assert SENTINEL_TOKEN.encode() not in response.SerializeToString(), f"{method}'s answer carries the token"
         return response
-
-    def stderr_text(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-    def stop(self) -> str:
-        """Stop the plugin (idempotent) and return its stderr."""
-        if not self.stopped:
-            self.stopped = True
-            if hasattr(self, "channel"):
-                self.channel.close()
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-            assert self.process.stdout is not None
-            self.process.stdout.close()
-        return self.stderr_text()
 
 
 def _map(props: Mapping[str, PropertyValue]) -> Any:
