@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from ._models import CreditBalance, TopupConfig
 from ._money import format_usd
 from ._text import SERVER_TEXT_LIMIT, clean
+
+if TYPE_CHECKING:  # annotations only: judging a reading needs no model class loaded
+    from ._models import CreditBalance, TopupConfig
 
 __all__ = ["DEFAULT_TOPUP_FAILURE_WINDOW_DAYS", "TOPUP_PROBLEM", "topup_problem"]
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from ._models import CreditBalance, SpendingLimit, TopupConfig, UsageHistory
 from ._money import MONEY_CONTEXT, format_usd
 from ._text import SERVER_TEXT_LIMIT, clean
 from ._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS, TOPUP_PROBLEM, topup_problem
+
+if TYPE_CHECKING:  # annotations only: judging a reading needs no model class loaded
+    from ._models import CreditBalance, SpendingLimit, TopupConfig, UsageHistory
 
 __all__ = [
     "DEFAULT_RUNWAY_WINDOW_DAYS",

@@ -22,7 +22,7 @@ from junitparser import Error, Failure, JUnitXml
 
 from pulumi_cf_billing import CreditBalanceClient
 from pulumi_cf_billing._assess import read_for
-from pulumi_cf_billing._guard_definition import judge_guard, parse_guard
+from pulumi_cf_billing._guard_judging import judge_guard, parse_guard
 from pulumi_cf_billing._text import clean
 from pulumi_cf_billing.cli import ExitCode
 from pulumi_cf_billing.cli._args import CheckCommand, build_parser, to_command

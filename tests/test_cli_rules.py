@@ -13,7 +13,7 @@ import pytest
 
 from pulumi_cf_billing import CreditBalanceClient
 from pulumi_cf_billing._assess import read_for
-from pulumi_cf_billing._guard_definition import judge_guard, parse_guard
+from pulumi_cf_billing._guard_judging import judge_guard, parse_guard
 from pulumi_cf_billing.cli import ExitCode
 from pulumi_cf_billing.testing import FakeCloudflareAPI
 

@@ -35,7 +35,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from pulumi_cf_billing._pulumi import _dynamic_provider
 from pulumi_cf_billing._pulumi._dynamic_provider import CreditBalanceGuardProvider
-from pulumi_cf_billing._pulumi._guard import verdict_for_guard
+from pulumi_cf_billing._pulumi._program_judging import verdict_for_guard
 from pulumi_cf_billing.testing import FakeCloudflareAPI, Fault
 
 from .conftest import ACCOUNT, SENTINEL_TOKEN

@@ -12,6 +12,7 @@ import sys
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -76,7 +77,6 @@ LOGS_SCHEMA = {
         "required": ["accountId", "count"],
     },
 }
-ENDPOINTS = {LOGS_COUNT.name: LOGS_COUNT}  # the table the generated module below reads its endpoint from
 
 
 @pytest.fixture
@@ -117,9 +117,13 @@ def test_a_fake_without_the_endpoint_has_no_route_for_it(fake_cloudflare_api: Fa
 
 @pytest.fixture
 def logs_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    """The Pulumi functions ``tools/gen_functions.py`` generates for the fourth endpoint, imported."""
+    """The Pulumi functions ``tools/gen_functions.py`` generates for the fourth endpoint, imported.
+
+    A generated function names its endpoint; the table it looks the name up in holds the fourth one for this test.
+    """
+    monkeypatch.setattr(table, "ENDPOINTS", MappingProxyType({**table.ENDPOINTS, LOGS_COUNT.name: LOGS_COUNT}))
     source, names = gen_functions.render_module({"functions": {"cf-billing:index:getGatewayLogsCount": LOGS_SCHEMA},
-                                                 "types": {}}, LOGS_COUNT, table=__name__)  # fmt: skip
+                                                 "types": {}}, LOGS_COUNT)  # fmt: skip
     assert names == [
         "GetGatewayLogsCountResult", "AwaitableGetGatewayLogsCountResult", "get_gateway_logs_count",
         "get_gateway_logs_count_output",
@@ -221,7 +225,7 @@ def test_the_generator_refuses_an_output_without_a_description() -> None:
     del schema["functions"]["cf-billing:index:getGatewayLogsCount"]["outputs"]["properties"]["count"]["description"]
 
     with pytest.raises(SystemExit, match=r"GetGatewayLogsCountResult\.count has no description"):
-        gen_functions.render_module(schema, LOGS_COUNT, table=__name__)
+        gen_functions.render_module(schema, LOGS_COUNT)
 
 
 def test_the_generator_checks_from_the_command_line() -> None:

@@ -11,16 +11,8 @@ import pytest
 
 from pulumi_cf_billing import CreditBalanceClient, CreditBalanceGuard
 from pulumi_cf_billing._assess import Reading, read_for
-from pulumi_cf_billing._guard_definition import (
-    GUARD_INPUTS,
-    OUTPUT_KEYS,
-    REQUIRED,
-    Guard,
-    camel,
-    guard_outputs,
-    judge_guard,
-    parse_guard,
-)
+from pulumi_cf_billing._guard_definition import GUARD_INPUTS, OUTPUT_KEYS, REQUIRED, camel
+from pulumi_cf_billing._guard_judging import Guard, guard_outputs, judge_guard, parse_guard
 from pulumi_cf_billing._models import CreditBalance, UsageBucket, UsageHistory
 from pulumi_cf_billing.policy import CONFIG_SCHEMA
 from pulumi_cf_billing.provider import SCHEMA_PATH

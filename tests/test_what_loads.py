@@ -22,13 +22,13 @@ from pulumi_cf_billing.testing import FakeCloudflareAPI
 
 from .conftest import ACCOUNT, SENTINEL_TOKEN
 
-JUDGING = (
-    "pulumi_cf_billing._guard_definition",
-    "pulumi_cf_billing._assess",
-    "pulumi_cf_billing._verdict",
-    "pulumi_cf_billing._models",
+JUDGING = ("pulumi_cf_billing._guard_judging", "pulumi_cf_billing._assess", "pulumi_cf_billing._models")
+READING = (
+    "pulumi_cf_billing._endpoints",
+    "pulumi_cf_billing._client",
+    "pulumi_cf_billing._transport",
+    "httpcore",
 )
-READING = ("pulumi_cf_billing._client", "pulumi_cf_billing._transport", "httpcore")
 
 
 def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
@@ -62,14 +62,31 @@ assert result.failures == [] and result.inputs["status"] == "ok", result
     assert not loaded & {*JUDGING, *READING, "pulumi_cf_billing._pulumi._host_judging"}
 
 
-def test_a_program_that_only_reads_loads_no_judging() -> None:
-    # The guard's verdict lives with the guard: functions alone never load the guard definition.
+def test_a_program_imports_the_guard_and_the_functions_without_the_read_path_or_the_judging() -> None:
+    # They load in the worker thread that reads, so the program's first requests reach the engine at once.
     loaded = loaded_after(
-        "from pulumi_cf_billing import get_credit_balance_output, get_spending_limit_output, get_usage_history_output"
+        "from pulumi_cf_billing import CreditBalanceGuard, get_credit_balance_output, get_spending_limit_output,"
+        " get_usage_history_output"
     )
 
+    assert "pulumi_cf_billing._pulumi._guard" in loaded
+    assert not loaded & {*JUDGING, *READING, "pulumi_cf_billing._pulumi._program"}
+
+
+def test_a_program_that_only_reads_loads_no_judging(fake_cloudflare_api: FakeCloudflareAPI) -> None:
+    # The guard's verdict lives with the guard: a read through the functions never loads the judging.
+    fake_cloudflare_api.add_account(ACCOUNT)
+    fake_cloudflare_api.add_token(SENTINEL_TOKEN)
+    code = f"""
+from pulumi_cf_billing import get_credit_balance
+result = get_credit_balance({ACCOUNT!r}, api_token={SENTINEL_TOKEN!r}, base_url={fake_cloudflare_api.base_url!r})
+assert result.balance == 5000, result
+"""
+    loaded = loaded_after(code)
+
     assert "pulumi_cf_billing._pulumi._program" in loaded
-    assert not loaded & set(JUDGING[:3])  # the definition, the assessment, the verdict; the models are read
+    assert not loaded & {*JUDGING[:2], "pulumi_cf_billing._guard_definition", "pulumi_cf_billing._verdict"}
+    assert fake_cloudflare_api.request_count(ACCOUNT) == 1
 
 
 def test_a_read_loads_httpcore_but_not_httpx(fake_cloudflare_api: FakeCloudflareAPI) -> None:

@@ -84,8 +84,8 @@ def docstring(text: str, indent: str) -> str:
 class Module:
     """One endpoint's module being written: its classes and functions, in order, and the names it exports."""
 
-    def __init__(self, schema: Mapping[str, Any], endpoint: Any, table: str) -> None:
-        self.schema, self.table, self.function = schema, table, endpoint.function
+    def __init__(self, schema: Mapping[str, Any], endpoint: Any) -> None:
+        self.schema, self.function = schema, endpoint.function
         self.doc = docstring(MODULE_DOC.format(function=endpoint.function, name=endpoint.name), "")
         self.blocks: list[str] = []
         self.names: list[str] = []
@@ -151,7 +151,7 @@ class Module:
         self.imports.update(name for name in IMPORTS for kind, _ in arguments.values() if name in kind)
         given = "{" + ", ".join(f'"{name}": {name}' for name in arguments) + "}"
         settings = "{" + ", ".join(f'"{name}": {name}' for name in CREDENTIALS) + "}"
-        call = f'ENDPOINTS["{endpoint.name}"]'
+        call = f'"{endpoint.name}"'
         query_doc = (inspect.getdoc(endpoint.query) or "").split("\n\n")[0] if arguments else ""
         direct_doc = "\n\n".join(filter(None, (description, query_doc, DIRECT_DOC.format(function=endpoint.function))))
         direct = ", ".join(
@@ -189,7 +189,6 @@ class Module:
             "from __future__ import annotations",
             "\n".join([*imports, "from typing import Annotated, Any"]),
             "import pulumi",
-            f"from {self.table} import ENDPOINTS\n"
             "from .._functions import AwaitableResult, read_later, read_now, result_type",
             "__all__ = [" + "".join(f'"{name}",' for name in sorted_names(self.names)) + "]",
             *self.blocks,
@@ -223,9 +222,9 @@ def formatted(source: str, path: Path) -> str:
     return source
 
 
-def render_module(schema: Mapping[str, Any], endpoint: Any, table: str = "..._endpoints") -> tuple[str, list[str]]:
-    """The text of ``endpoint``'s module (``endpoint`` is in ``ENDPOINTS`` of the module ``table``), and its names."""
-    module = Module(schema, endpoint, table)
+def render_module(schema: Mapping[str, Any], endpoint: Any) -> tuple[str, list[str]]:
+    """The text of ``endpoint``'s module (its functions name it in the endpoint table), and its names."""
+    module = Module(schema, endpoint)
     module.endpoint(endpoint)
     return formatted(module.source(), GENERATED / f"{endpoint.function}.py"), module.names
 

@@ -4,7 +4,9 @@
   shaped like a provider SDK's and generated from the endpoint table and the schema (``tools/gen_functions.py``);
 - ``_functions``: their one implementation, and their results' ``@pulumi.output_type`` classes (``result_type``);
 - ``_assertions``: ``require_credit_balance``, a check that keeps nothing in state;
-- ``_guard``: the ``CreditBalanceGuard`` resource a program declares, and the verdict the program makes for it;
+- ``_guard``: the ``CreditBalanceGuard`` resource a program declares (light: what it reads and judges with
+  loads in the worker thread that judges);
+- ``_program_judging``: the verdict the program makes for a guard, read and judged there;
 - ``_dynamic_provider``: the guard's dynamic provider, run by Pulumi's provider host (pickled by reference),
   which reports the verdict the program made;
 - ``_host_judging``: what that provider judges itself (``pulumi refresh``, a check without a verdict),

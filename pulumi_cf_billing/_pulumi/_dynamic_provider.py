@@ -3,7 +3,7 @@
 The program judges, the provider reports. ``check()`` runs in both ``pulumi preview`` and ``pulumi
 up``, and is the one place where a failure reaches the user as one clean line instead of a Python
 traceback: it relays the verdict the program made (the ``verdict`` input, see
-:func:`._guard.verdict_for_guard`: refused inputs, or the outputs and whether the deploy stops) and
+:func:`._program_judging.verdict_for_guard`: refused inputs, or the outputs and whether the deploy stops) and
 returns the user's inputs plus those outputs; ``diff()`` compares them with state, so an unchanged
 balance shows no diff; ``create()``/``update()`` only record; ``read()`` (``pulumi refresh``) reads
 the balance again; ``delete()`` makes no API call.

@@ -21,9 +21,7 @@ from typing import Any, Generic, TypeVar, cast, dataclass_transform
 
 import pulumi
 
-from .._endpoints import Endpoint
 from .._exceptions import CloudflareBillingError
-from ._program import read_in_run
 
 __all__ = ["AwaitableResult", "from_data", "read_later", "read_now", "result_type"]
 
@@ -98,25 +96,31 @@ class AwaitableResult(dict[str, Any], Generic[R]):
 
 
 def read_now(
-    endpoint: Endpoint[Any],
+    endpoint: str,
     result: type[R],
     account_id: str | None,
     *,
     credentials: Mapping[str, str | None],
     arguments: Mapping[str, Any],
 ) -> R:
-    """The direct form: read ``endpoint`` now, in preview and in up, as a ``result``.
+    """The direct form: read the table's ``endpoint`` (its name) now, in preview and in up, as a ``result``.
 
     Every read of one account (and arguments) in one run shares one request. Raises
-    ``pulumi.RunError`` (see :func:`as_run_error`) when it cannot be read.
+    ``pulumi.RunError`` (see :func:`as_run_error`) when it cannot be read. The endpoint table and the
+    read path load here, at the first read (for the output form, in its worker thread), not when a
+    program imports the functions: the program's first requests reach the engine without waiting.
     """
-    with as_run_error(endpoint.function):
-        model = read_in_run(endpoint, account_id, credentials=credentials, arguments=arguments)
-    return from_data(result, endpoint.to_dict(model))
+    from .._endpoints import ENDPOINTS  # noqa: PLC0415  # see the docstring
+    from ._program import read_in_run  # noqa: PLC0415
+
+    declared = ENDPOINTS[endpoint]
+    with as_run_error(declared.function):
+        model = read_in_run(declared, account_id, credentials=credentials, arguments=arguments)
+    return from_data(result, declared.to_dict(model))
 
 
 def read_later(
-    endpoint: Endpoint[Any],
+    endpoint: str,
     result: type[R],
     account_id: pulumi.Input[str] | None,
     opts: pulumi.InvokeOutputOptions | None,

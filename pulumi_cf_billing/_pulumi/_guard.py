@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
@@ -18,23 +17,11 @@ import pulumi.dynamic
 import pulumi.runtime
 from pulumi.runtime.mocks import MockMonitor
 
-from .._assess import Reading, read_for
-from .._guard_definition import (
-    GUARD_SUBJECT,
-    OBSERVED_KEYS,
-    OUTPUT_KEYS,
-    RUNWAY_KEYS,
-    guard_outputs,
-    judge_guard,
-    parse_guard,
-)
-from .._topup import DEFAULT_TOPUP_FAILURE_WINDOW_DAYS
-from .._verdict import DEFAULT_RUNWAY_WINDOW_DAYS
+from .._guard_definition import DEFAULT_RUNWAY_WINDOW_DAYS, DEFAULT_TOPUP_FAILURE_WINDOW_DAYS, OUTPUT_KEYS
 from ._dynamic_provider import VERDICT_INPUT, CreditBalanceGuardProvider
-from ._program import run_client
 from ._settings import CREDENTIALS_NAMESPACE, account_id_for, program_config
 
-__all__ = ["CreditBalanceGuard", "verdict_for_guard"]
+__all__ = ["CreditBalanceGuard"]
 
 
 class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="CreditBalanceGuard"):
@@ -114,7 +101,7 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
         # Judged here, in a worker thread, once every input is known (an unknown one in preview leaves
         # the verdict unknown): the reads share this run's requests for the account.
         verdict: pulumi.Output[dict[str, Any]] = pulumi.Output.all(**values).apply(
-            lambda known: asyncio.to_thread(verdict_for_guard, known, credentials_namespace)
+            lambda known: asyncio.to_thread(_judged, known, credentials_namespace)
         )
         inputs = {**values, "credentials_namespace": credentials_namespace, VERDICT_INPUT: verdict}
         super().__init__(CreditBalanceGuardProvider(), resource_name, {**inputs, **dict.fromkeys(OUTPUT_KEYS)}, opts)
@@ -126,33 +113,12 @@ class CreditBalanceGuard(pulumi.dynamic.Resource, module="cf-billing", name="Cre
             pulumi.log.warn(str(message), resource=self)
 
 
-def verdict_for_guard(
-    values: Mapping[str, Any], namespace: str = CREDENTIALS_NAMESPACE, now: datetime | None = None
-) -> dict[str, Any]:
-    """The guard's verdict, made in the program, for its provider to report (``check()`` relays it).
+def _judged(values: Mapping[str, Any], namespace: str) -> dict[str, Any]:
+    """The verdict, made in the worker thread that judges: the read path and the judging load there, not
+    when the program imports the guard, so the program's first requests reach the engine at once."""
+    from ._program_judging import verdict_for_guard  # noqa: PLC0415  # see the docstring
 
-    ``values`` are the guard's inputs (``floor_usd``, ...), all known. Refused inputs give
-    ``{"problems": [{"key": ..., "reason": ...}]}`` and no request; otherwise the account is read
-    as the rules need (balance, and usage history or spending limit when a rule needs them), in the
-    requests this run's other reads of the account share, and judged by the guard definition:
-    ``{"outputs": <the guard's outputs>, "stops_deploy": <bool>, "carry": <outputs to keep from the
-    previous state>}`` (an unreadable account keeps the previous reading's fields). Never raises for
-    an unreadable account: the verdict says so, in one clean line, and ``on_error`` decides.
-    """
-    parsed = parse_guard(values)
-    if parsed.guard is None:
-        return {"problems": [{"key": problem.key, "reason": problem.reason} for problem in parsed.problems]}
-    guard = parsed.guard
-    moment = now or datetime.now(UTC)
-
-    def read() -> Reading:
-        with run_client(guard.account_id, namespace=namespace) as client:
-            return read_for(client, guard.account_id, guard.rules, moment)
-
-    verdict = judge_guard(guard, read, moment, GUARD_SUBJECT)
-    outputs = guard_outputs(verdict, {})
-    carry = [] if verdict.reading is not None else [*OBSERVED_KEYS, *RUNWAY_KEYS]
-    return {"outputs": outputs, "stops_deploy": verdict.stops_deploy, "carry": carry}
+    return verdict_for_guard(values, namespace)
 
 
 PROVIDER_HOST_START = "pulumi-python:cf-billing:startProviderHost"

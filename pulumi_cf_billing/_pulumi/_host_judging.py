@@ -1,7 +1,7 @@
 """Judging inside Pulumi's provider host, for what the program did not judge (``pulumi refresh``, unknown inputs).
 
 A program's :class:`~._guard.CreditBalanceGuard` judges in the program and hands ``check()`` its
-verdict (see :func:`._guard.verdict_for_guard`); this module serves the rest, and loads only when
+verdict (see :func:`._program_judging.verdict_for_guard`); this module serves the rest, and loads only when
 it is needed, so a plain preview or up never imports the judging into the provider host:
 
 - a check whose verdict is not known yet (a preview with an unknown input): known inputs are still
@@ -22,7 +22,8 @@ from pulumi.dynamic import CheckFailure, CheckResult
 from pulumi.output import Unknown
 
 from .._assess import Reading, Rules, read_for
-from .._guard_definition import GUARD_SUBJECT, OUTPUT_KEYS, guard_outputs, judge_guard, parse_guard
+from .._guard_definition import GUARD_SUBJECT, OUTPUT_KEYS
+from .._guard_judging import guard_outputs, judge_guard, parse_guard
 from ._settings import CREDENTIALS_NAMESPACE, Lookup, settings_for
 
 __all__ = ["Reader", "check_unjudged", "judge_reading"]

@@ -12,7 +12,8 @@ import argparse
 
 from .._assess import Rules
 from .._exceptions import ConfigurationError
-from .._guard_definition import GUARD_INPUTS, REQUIRED, parse_guard
+from .._guard_definition import GUARD_INPUTS, REQUIRED
+from .._guard_judging import parse_guard
 
 __all__ = ["RULE_INPUTS", "add_rule_flags", "flag", "parse_rules"]
 

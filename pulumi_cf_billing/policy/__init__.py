@@ -28,7 +28,8 @@ from typing import Any
 
 from .._assess import read_for
 from .._client import CreditBalanceClient
-from .._guard_definition import GUARD_INPUTS, Guard, InputProblem, camel, judge_guard, parse_guard
+from .._guard_definition import GUARD_INPUTS, camel
+from .._guard_judging import Guard, InputProblem, judge_guard, parse_guard
 from .._version import __version__
 
 __all__ = ["CONFIG_SCHEMA", "PACK_DIR", "PACK_NAME", "POLICY_NAME", "AccountJudge", "credit_floor_policy", "serve"]

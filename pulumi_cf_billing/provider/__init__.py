@@ -2,9 +2,9 @@
 
 Served by the ``pulumi-resource-cf-billing`` console script (or this directory's ``PulumiPlugin.yaml``
 as a source-based plugin). Its schema, ``schema.json`` here, is the one source of truth for names
-and types. It parses and judges with the one guard definition (:mod:`.._guard_definition`), as the
-dynamic guard does, without loading the dynamic provider's machinery; it reads with the same client,
-and speaks the same units: ``balance`` in US cents, ``*Usd`` in US dollars.
+and types. It parses and judges with the one guard definition (:mod:`.._guard_definition`,
+:mod:`.._guard_judging`), as the dynamic guard does, without loading the dynamic provider's
+machinery; it reads with the same client, and speaks the same units: ``balance`` in US cents, ``*Usd`` in US dollars.
 
 - **Numbers are doubles.** The engine's wire (protobuf ``Struct``) has one kind of number, a 64-bit
   float, so every number in and out is one: ``49.99`` arrives as the double nearest it and is read

@@ -1,7 +1,7 @@
 """``cf-billing:index:CreditBalanceGuard`` on the plugin: strict inputs, unknowns deferred, secrets kept.
 
-``check`` parses every known input with the one guard definition (:mod:`.._guard_definition`,
-naming the camelCase key of a wrong one), waits while any input (or anything inside one) is not
+``check`` parses every known input with the one guard definition (:mod:`.._guard_definition` and
+:mod:`.._guard_judging`, naming the camelCase key of a wrong one), waits while any input (or anything inside one) is not
 known yet, as in ``pulumi preview`` of a guard fed by another resource, then reads and judges as
 every surface does. Any failure to read *or to judge* goes through ``onError``. The inputs keep
 their own secret marks; when any input is secret, every output is secret too (the balance is that
@@ -21,18 +21,8 @@ from pulumi.provider.experimental import provider as api
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from .._exceptions import ConfigurationError
-from .._guard_definition import (
-    GUARD_INPUTS,
-    GUARD_SUBJECT,
-    OUTPUT_KEYS,
-    Guard,
-    ParsedGuard,
-    Verdict,
-    camel,
-    guard_outputs,
-    judge_guard,
-    parse_guard,
-)
+from .._guard_definition import GUARD_INPUTS, GUARD_SUBJECT, OUTPUT_KEYS, camel
+from .._guard_judging import Guard, ParsedGuard, Verdict, guard_outputs, judge_guard, parse_guard
 from .._money import format_usd
 from ._errors import REPORT, describe_unexpected
 from ._settings import PluginSettings

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 import pulumi
 
-from ..._endpoints import ENDPOINTS
 from .._functions import AwaitableResult, read_later, read_now, result_type
 
 __all__ = [
@@ -89,7 +88,7 @@ def get_credit_balance(
     :func:`get_credit_balance_output`).
     """
     return read_now(
-        ENDPOINTS["credit-balance"],
+        "credit-balance",
         AwaitableGetCreditBalanceResult,
         account_id,
         credentials={"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url},
@@ -114,7 +113,7 @@ def get_credit_balance_output(
     registered.
     """
     return read_later(
-        ENDPOINTS["credit-balance"],
+        "credit-balance",
         GetCreditBalanceResult,
         account_id,
         opts,

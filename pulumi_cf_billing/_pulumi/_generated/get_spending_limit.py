@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 import pulumi
 
-from ..._endpoints import ENDPOINTS
 from .._functions import AwaitableResult, read_later, read_now, result_type
 
 __all__ = [
@@ -62,7 +61,7 @@ def get_spending_limit(
     :func:`get_spending_limit_output`).
     """
     return read_now(
-        ENDPOINTS["spending-limit"],
+        "spending-limit",
         AwaitableGetSpendingLimitResult,
         account_id,
         credentials={"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url},
@@ -87,7 +86,7 @@ def get_spending_limit_output(
     registered.
     """
     return read_later(
-        ENDPOINTS["spending-limit"],
+        "spending-limit",
         GetSpendingLimitResult,
         account_id,
         opts,

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import pulumi
 
-from ..._endpoints import ENDPOINTS
 from .._functions import AwaitableResult, read_later, read_now, result_type
 
 __all__ = [
@@ -76,7 +75,7 @@ def get_usage_history(
     :func:`get_usage_history_output`).
     """
     return read_now(
-        ENDPOINTS["usage-history"],
+        "usage-history",
         AwaitableGetUsageHistoryResult,
         account_id,
         credentials={"api_token": api_token, "api_key": api_key, "email": email, "base_url": base_url},
@@ -104,7 +103,7 @@ def get_usage_history_output(
     registered.
     """
     return read_later(
-        ENDPOINTS["usage-history"],
+        "usage-history",
         GetUsageHistoryResult,
         account_id,
         opts,
