@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -120,7 +121,13 @@ def _loopback_only() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def engine_bin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The directory holding ``pulumi`` and its Python plugins, built on first use and cached outside the repo."""
+    """The directory holding ``pulumi`` and its Python plugins, built on first use and cached outside the repo.
+
+    Also restores SIGINT where this process ignores it: a shell starts a background job (``cmd &``) so, the
+    engine's plugins inherit it, and the engine then waits 5 s for each plugin it stops after an operation.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     log = tmp_path_factory.mktemp("engine") / "build.log"
     with log.open("w") as stderr:
         built = subprocess.run(  # noqa: S603  # our own build script
