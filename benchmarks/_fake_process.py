@@ -1,4 +1,4 @@
-"""Serve the fake Cloudflare API from a child process, for ``bench_many_accounts.py``.
+"""Serve the fake Cloudflare API from a child process, for the benchmarks (:func:`fake_in_child`).
 
 Usage: ``python _fake_process.py ACCOUNTS LATENCY_S LIMIT WINDOW_S``. Accounts are ``1..ACCOUNTS``
 as 32-digit hexadecimal ids, the token is ``bench-token``; the fake is the shipped one, unchanged.
@@ -6,15 +6,19 @@ Prints the base URL on the first line, serves until stdin closes, then prints on
 requests served, distinct accounts, the most requests any one account got, and the handler
 errors the fake recorded.
 
-In its own process the fake's threads do not compete with the client for the GIL, so the
-benchmark measures the client, as it would against Cloudflare.
+In its own process the fake's threads do not compete with the client (or the Automation API's
+threads driving a preview) for the GIL, so a benchmark measures the client, as it would against
+Cloudflare.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 
 from pulumi_cf_billing.testing import FakeCloudflareAPI
 
@@ -44,6 +48,19 @@ def served(api: FakeCloudflareAPI) -> dict[str, int]:
         "most_per_account": max(per_account.values(), default=0),
         "errors": len(api.errors),
     }
+
+
+@contextlib.contextmanager
+def fake_in_child(accounts: int, latency_s: float, limit: int, window_s: float) -> Iterator[tuple[str, dict[str, int]]]:
+    """A fresh fake in a child process: yields its base URL and a dict holding :func:`served` once the block ends."""
+    stats: dict[str, int] = {}
+    argv = [sys.executable, __file__, *map(str, (accounts, latency_s, limit, window_s))]
+    with subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:  # noqa: S603
+        assert child.stdin is not None
+        assert child.stdout is not None
+        yield child.stdout.readline().strip(), stats
+        child.stdin.close()
+        stats.update(json.loads(child.stdout.readline()))
 
 
 def main() -> None:

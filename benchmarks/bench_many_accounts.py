@@ -27,10 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
-import json
 import math
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -39,7 +36,7 @@ from pathlib import Path
 
 import httpcore
 from _common import load, machine, median, result
-from _fake_process import TOKEN, account_ids, configure, served
+from _fake_process import TOKEN, account_ids, configure, fake_in_child, served
 
 from pulumi_cf_billing import AsyncCreditBalanceClient, CreditBalance, RateLimitedError
 from pulumi_cf_billing.testing import FakeCloudflareAPI
@@ -82,15 +79,8 @@ def fake_api(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, int]]]:
             yield api.base_url, stats
             stats.update(served(api))
         return
-    script = Path(__file__).with_name("_fake_process.py")
-    settings = (args.accounts, args.latency, LIMIT, WINDOW_S)
-    argv = [sys.executable, str(script), *map(str, settings)]
-    with subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:  # noqa: S603
-        assert child.stdin is not None
-        assert child.stdout is not None
-        yield child.stdout.readline().strip(), stats
-        child.stdin.close()
-        stats.update(json.loads(child.stdout.readline()))
+    with fake_in_child(args.accounts, args.latency, LIMIT, WINDOW_S) as started:
+        yield started
 
 
 async def read_all(base_url: str, ids: list[str], concurrency: int) -> tuple[float, float, list[object]]:

@@ -28,11 +28,10 @@ import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 from _common import load, machine, median, result
-from _fake_process import TOKEN, account_ids
+from _fake_process import TOKEN, account_ids, fake_in_child
 
 from pulumi_cf_billing.metrics import SYNC_CLIENT_CONNECTIONS
 
@@ -106,15 +105,9 @@ def child(kind: str, base_url: str, accounts: int) -> None:
 @contextlib.contextmanager
 def fake_api(accounts: int, latency_s: float) -> Iterator[str]:
     """A fresh fake in a child process (so a fresh rate-limit window); yields its base URL."""
-    script = Path(__file__).with_name("_fake_process.py")
-    argv = [sys.executable, str(script), str(accounts), str(latency_s), str(LIMIT), str(WINDOW_S)]
-    with subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as process:  # noqa: S603
-        assert process.stdin is not None
-        assert process.stdout is not None
-        yield process.stdout.readline().strip()
-        process.stdin.close()
-        served = json.loads(process.stdout.readline())
-        assert served["requests"] == accounts, f"the fake served {served}: retried or missing requests"
+    with fake_in_child(accounts, latency_s, LIMIT, WINDOW_S) as (base_url, served):
+        yield base_url
+    assert served["requests"] == accounts, f"the fake served {served}: retried or missing requests"
 
 
 def measure(kind: str, args: argparse.Namespace) -> dict[str, float]:
