@@ -89,6 +89,15 @@ assert result.balance == 5000, result
     assert fake_cloudflare_api.request_count(ACCOUNT) == 1
 
 
+def test_the_plugin_starts_without_the_client_the_endpoint_table_or_the_judging() -> None:
+    # The engine waits for the plugin's port; what answers requests loads on the first one that needs it.
+    loaded = loaded_after("import pulumi_cf_billing.provider")
+
+    assert "pulumi_cf_billing.provider._server" in loaded
+    answering = {"pulumi_cf_billing.provider._guard", "pulumi_cf_billing.provider._functions"}
+    assert not loaded & {*JUDGING, *READING, *answering, "pulumi_cf_billing._pulumi._dynamic_provider"}
+
+
 def test_a_read_loads_httpcore_but_not_httpx(fake_cloudflare_api: FakeCloudflareAPI) -> None:
     fake_cloudflare_api.add_account(ACCOUNT)
     fake_cloudflare_api.add_token(SENTINEL_TOKEN)

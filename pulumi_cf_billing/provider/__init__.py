@@ -22,6 +22,9 @@ machinery; it reads with the same client, and speaks the same units: ``balance``
   Credentials never reach an output or the state.
 - **Calls run side by side.** Handlers that read Cloudflare run in threads, so reads overlap and
   ``GetPluginInfo`` and ``Cancel`` answer at once; a failure is one line, never a Python traceback.
+- **It starts light.** The engine waits for the plugin's port: the plugin prints it before it loads the
+  functions (``_functions``, with the endpoint table), the guard (``_guard``, with the judging) and the
+  client, which load on the first request that needs them.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from pulumi.provider.experimental import provider as api
 
 from .._exceptions import ConfigurationError
 from .._version import __version__
-from . import _functions, _guard
 from ._server import serve
 from ._settings import PluginSettings, config_problems, parse_config
 
@@ -72,21 +74,33 @@ class CfBillingProvider(api.Provider):
         return api.ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     async def invoke(self, request: api.InvokeRequest) -> api.InvokeResponse:
+        from . import _functions  # noqa: PLC0415  # loaded on the first request: see the module docstring
+
         return await asyncio.to_thread(_functions.invoke, request, self._settings)
 
     async def check(self, request: api.CheckRequest) -> api.CheckResponse:
+        from . import _guard  # noqa: PLC0415  # loaded on the first request: see the module docstring
+
         return await asyncio.to_thread(_guard.check, request, self._settings)
 
     async def read(self, request: api.ReadRequest) -> api.ReadResponse:
+        from . import _guard  # noqa: PLC0415  # loaded on the first request: see the module docstring
+
         return await asyncio.to_thread(_guard.read, request, self._settings)
 
     async def diff(self, request: api.DiffRequest) -> api.DiffResponse:
+        from . import _guard  # noqa: PLC0415  # loaded on the first request: see the module docstring
+
         return _guard.diff(request)
 
     async def create(self, request: api.CreateRequest) -> api.CreateResponse:
+        from . import _guard  # noqa: PLC0415  # loaded on the first request: see the module docstring
+
         return _guard.create(request)
 
     async def update(self, request: api.UpdateRequest) -> api.UpdateResponse:
+        from . import _guard  # noqa: PLC0415  # loaded on the first request: see the module docstring
+
         return _guard.update(request)
 
     async def delete(self, request: api.DeleteRequest) -> None:

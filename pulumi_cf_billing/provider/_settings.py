@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from .._assess import Reading, Rules, read_for
-from .._client import CreditBalanceClient
 from .._config import environment_layer, resolve_account_id, resolve_settings
 from .._exceptions import ConfigurationError
 from ._values import is_unknown
+
+if TYPE_CHECKING:  # the client and the reads load on the first read, not when the plugin starts
+    from .._assess import Reading, Rules
+    from .._client import CreditBalanceClient
 
 __all__ = ["NAMESPACE", "PluginSettings", "config_problems", "parse_config"]
 
@@ -51,6 +54,8 @@ class PluginSettings:
         if self.unknown:
             keys = ", ".join(f"{NAMESPACE}:{key}" for key in sorted(self.unknown))
             raise ConfigurationError(f"The provider cannot read yet: {keys} is not known until pulumi up.")
+        from .._client import CreditBalanceClient  # noqa: PLC0415  # loaded on the first read: see the package docstring
+
         settings = resolve_settings(self.config, environment_layer(self.environ), config_namespace=NAMESPACE)
         return CreditBalanceClient(credentials=settings.credentials, base_url=settings.base_url, environ=self.environ)
 
@@ -60,6 +65,8 @@ class PluginSettings:
 
     def read(self, account_id: str, rules: Rules, now: datetime) -> Reading:
         """What ``rules`` need of ``account_id`` at ``now``: the guard's reader."""
+        from .._assess import read_for  # noqa: PLC0415  # loaded on the first read: see the package docstring
+
         with self.client() as client:
             return read_for(client, account_id, rules, now)
 
