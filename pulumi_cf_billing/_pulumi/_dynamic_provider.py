@@ -3,10 +3,10 @@
 The program judges, the provider reports. ``check()`` runs in both ``pulumi preview`` and ``pulumi
 up``, and is the one place where a failure reaches the user as one clean line instead of a Python
 traceback: it relays the verdict the program made (the ``verdict`` input, see
-:func:`._program_judging.verdict_for_guard`: refused inputs, or the outputs and whether the deploy stops) and
-returns the user's inputs plus those outputs; ``diff()`` compares them with state, so an unchanged
-balance shows no diff; ``create()``/``update()`` only record; ``read()`` (``pulumi refresh``) reads
-the balance again; ``delete()`` makes no API call.
+:func:`._program_judging.verdict_for_guard`: refused inputs, or the outputs and whether the deploy
+stops) and returns the user's inputs plus those outputs; ``diff()`` compares them with state, so an
+unchanged balance shows no diff; ``create()``/``update()`` only record; ``read()`` (``pulumi
+refresh``) reads the balance again; ``delete()`` makes no API call.
 
 Relaying loads nothing of the judging, so a preview's provider host starts its checks at once; what
 the program did not judge (an unknown input in preview, ``read()``) loads :mod:`._host_judging`.
@@ -58,7 +58,7 @@ class CreditBalanceGuardProvider(ResourceProvider):
             return _relay(verdict, _olds, news)
         from ._host_judging import check_unjudged  # noqa: PLC0415  # see the module docstring
 
-        return check_unjudged(_olds, news, _lookup, waiting=(VERDICT_INPUT,))
+        return check_unjudged(_olds, news, _lookup)
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         changed = [key for key in {*_olds, *_news} - set(NOT_RECORDED) if not _same(_olds.get(key), _news.get(key))]

@@ -24,6 +24,7 @@ from pulumi.output import Unknown
 from .._assess import Reading, Rules, read_for
 from .._guard_definition import GUARD_SUBJECT, OUTPUT_KEYS
 from .._guard_judging import guard_outputs, judge_guard, parse_guard
+from ._dynamic_provider import VERDICT_INPUT
 from ._settings import CREDENTIALS_NAMESPACE, Lookup, settings_for
 
 __all__ = ["Reader", "check_unjudged", "judge_reading"]
@@ -32,16 +33,14 @@ Reader = Callable[[Mapping[str, Any], Rules, datetime], Reading]
 """Reads what the rules need of the account that the inputs name (``account_id``)."""
 
 
-def check_unjudged(
-    olds: Mapping[str, Any], news: dict[str, Any], lookup: Lookup, waiting: tuple[str, ...]
-) -> CheckResult:
+def check_unjudged(olds: Mapping[str, Any], news: dict[str, Any], lookup: Lookup) -> CheckResult:
     """``check()`` for inputs without a known verdict: refuse the known wrong ones, wait for unknown ones, else judge.
 
-    ``waiting`` names inputs that, unknown, mean the check waits for them (the program's verdict).
+    An unknown verdict (the program judges once its inputs are known) means the check waits for it.
     """
     parsed = parse_guard(news, is_unknown=_unknown)
     failures = [CheckFailure(problem.key, problem.reason) for problem in parsed.problems]
-    if parsed.guard is None or any(_unknown(news.get(key)) for key in ("credentials_namespace", *waiting)):
+    if parsed.guard is None or any(_unknown(news.get(key)) for key in ("credentials_namespace", VERDICT_INPUT)):
         return CheckResult(news, failures)
     state, failure = judge_reading(news, olds, lookup)
     if failure is not None:

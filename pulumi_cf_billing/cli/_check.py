@@ -1,8 +1,8 @@
 """``cf-billing check``: every account judged by the guard's rules, one line (or JSON object) each, one exit code.
 
-The rules are the guard definition's (:mod:`.._guard_definition`), parsed by :mod:`.._guard_judging`,
-judged by its code (:func:`.._assess.assess`), in its words: a check passes exactly when a ``CreditBalanceGuard`` with
-the same inputs would. The reads a rule needs (usage history, spending limit) go through the
+The rules are the guard definition's (:mod:`.._guard_definition`), parsed by :mod:`.._guard_judging`
+and judged by its code (:func:`.._assess.assess`), in its words: a check passes exactly when a
+``CreditBalanceGuard`` with the same inputs would. The reads a rule needs (usage history, spending limit) go through the
 command's one client with the balance, under one deadline per account.
 """
 
